@@ -1,0 +1,54 @@
+package io.caravan.broker;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The broker topology Caravan owns, as data ({@code caravan.broker.*}).
+ *
+ * @param confirmTimeout how long a publish waits for the broker's confirm before it counts as failed
+ * @param queues         the consumed queues by Caravan's key for them (e.g. {@code chat-history})
+ */
+@ConfigurationProperties("caravan.broker")
+public record BrokerProperties(
+        @DefaultValue("5s") Duration confirmTimeout,
+        Map<String, QueueSpec> queues) {
+
+    public BrokerProperties {
+        queues = queues == null ? Map.of() : Map.copyOf(queues);
+    }
+
+    /**
+     * One durable work queue and its dead-letter queue.
+     *
+     * @param name            the queue's name on the broker
+     * @param deadLetterQueue where messages that cannot be stored are parked; {@code <name>.dlq} if unset
+     * @param arguments       extra queue arguments ({@code x-message-ttl}, {@code x-max-length}, ...)
+     * @param concurrency     consumers on this queue in one Caravan instance
+     * @param prefetch        unacknowledged messages one consumer may hold
+     */
+    public record QueueSpec(
+            String name,
+            String deadLetterQueue,
+            Map<String, Object> arguments,
+            @DefaultValue("1") int concurrency,
+            @DefaultValue("10") int prefetch) {
+
+        public QueueSpec {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("caravan.broker.queues.*.name must be set");
+            }
+            deadLetterQueue = deadLetterQueue == null || deadLetterQueue.isBlank() ? name + ".dlq" : deadLetterQueue;
+            arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+        }
+    }
+
+    /** The spec of the queue with this broker name, if Caravan owns it. */
+    public Optional<QueueSpec> byQueueName(String queueName) {
+        return queues.values().stream().filter(q -> q.name().equals(queueName)).findFirst();
+    }
+}

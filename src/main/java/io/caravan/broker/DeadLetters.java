@@ -1,0 +1,121 @@
+package io.caravan.broker;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * Parks a consumed message that cannot be stored in its queue's dead-letter queue: the original body
+ * byte for byte, its message id and headers, plus where it came from and why it failed.
+ *
+ * <p>The consumer route calls {@link #remember} first, before any step changes the message; the
+ * failure policy calls {@link #park} with the exception Camel caught.
+ */
+@Component("deadLetters")
+public class DeadLetters {
+
+    /** Exchange property holding the message as it arrived. */
+    public static final String ORIGINAL = "caravanOriginalMessage";
+
+    public static final String H_FAILURE = "x-caravan-failure";
+    public static final String H_REASON = "x-caravan-reason";
+    public static final String H_EXCEPTION = "x-caravan-exception";
+    public static final String H_ORIGINAL_QUEUE = "x-caravan-original-queue";
+    public static final String H_ORIGINAL_EXCHANGE = "x-caravan-original-exchange";
+    public static final String H_ORIGINAL_ROUTING_KEY = "x-caravan-original-routing-key";
+    public static final String H_ATTEMPTS = "x-caravan-attempts";
+    public static final String H_FIRST_FAILURE = "x-caravan-first-failure";
+    public static final String H_LAST_FAILURE = "x-caravan-last-failure";
+    public static final String H_ROUTE = "x-caravan-route";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+
+    /** How a failure is classed: a poison message never succeeds; a transient one might on retry. */
+    public enum Failure { POISON, TRANSIENT }
+
+    /** The message as it arrived, kept so a failure can park it unchanged. */
+    public record OriginalMessage(String queue, byte[] body, Map<String, Object> headers) { }
+
+    private final ConfirmedPublisher publisher;
+    private final BrokerProperties broker;
+
+    public DeadLetters(ConfirmedPublisher publisher, BrokerProperties broker) {
+        this.publisher = publisher;
+        this.broker = broker;
+    }
+
+    /** Keeps the consumed message (body bytes and headers) on the exchange, for {@link #park}. */
+    public void remember(Exchange exchange, String queue) {
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        exchange.setProperty(ORIGINAL, new OriginalMessage(queue, body == null ? new byte[0] : body,
+                new LinkedHashMap<>(exchange.getMessage().getHeaders())));
+    }
+
+    /** Publishes the remembered message to its dead-letter queue with the reason; throws if the broker won't take it. */
+    public void park(Exchange exchange, Failure failure) {
+        OriginalMessage original = exchange.getProperty(ORIGINAL, OriginalMessage.class);
+        if (original == null) {
+            throw new IllegalStateException("route " + exchange.getFromRouteId() + " did not call deadLetters.remember");
+        }
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        while (cause instanceof RuntimeCamelException && cause.getCause() != null) {
+            cause = cause.getCause(); // a bean or expression wrapper: the reason is what it wraps
+        }
+        String deadLetterQueue = broker.byQueueName(original.queue())
+                .map(BrokerProperties.QueueSpec::deadLetterQueue)
+                .orElse(original.queue() + ".dlq");
+
+        Map<String, Object> in = original.headers();
+        MessageProperties props = new MessageProperties();
+        props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        props.setMessageId(header(in, SpringRabbitMQConstants.MESSAGE_ID));
+        props.setCorrelationId(header(in, SpringRabbitMQConstants.CORRELATION_ID));
+        props.setContentType(header(in, SpringRabbitMQConstants.CONTENT_TYPE));
+        props.setContentEncoding(header(in, SpringRabbitMQConstants.CONTENT_ENCODING));
+        props.setType(header(in, SpringRabbitMQConstants.TYPE));
+        props.setAppId(header(in, SpringRabbitMQConstants.APP_ID));
+        in.forEach((name, value) -> {
+            if (!name.startsWith("Camel") && !name.startsWith("x-caravan-") && value != null) {
+                props.setHeader(name, value);
+            }
+        });
+
+        String now = Instant.now().toString();
+        Object firstFailure = in.get(H_FIRST_FAILURE);
+        int attempts = 1 + (in.get(H_ATTEMPTS) instanceof Number n ? n.intValue() : 0);
+        props.setHeader(H_FAILURE, failure.name().toLowerCase());
+        props.setHeader(H_REASON, cause == null ? "unknown" : String.valueOf(cause.getMessage()));
+        props.setHeader(H_EXCEPTION, cause == null ? "unknown" : cause.getClass().getName());
+        props.setHeader(H_ORIGINAL_QUEUE, original.queue());
+        props.setHeader(H_ORIGINAL_EXCHANGE, headerOr(in, SpringRabbitMQConstants.EXCHANGE_NAME, ""));
+        props.setHeader(H_ORIGINAL_ROUTING_KEY, headerOr(in, SpringRabbitMQConstants.ROUTING_KEY, original.queue()));
+        props.setHeader(H_ATTEMPTS, attempts);
+        props.setHeader(H_FIRST_FAILURE, firstFailure != null ? firstFailure.toString() : now);
+        props.setHeader(H_LAST_FAILURE, now);
+        props.setHeader(H_ROUTE, exchange.getFromRouteId());
+
+        publisher.publish("", deadLetterQueue, new Message(original.body(), props));
+        LOG.warn("Dead-lettered message {} from {} to {} ({}): {}", props.getMessageId(), original.queue(),
+                deadLetterQueue, failure.name().toLowerCase(), props.getHeaders().get(H_REASON));
+    }
+
+    private static String header(Map<String, Object> headers, String name) {
+        Object value = headers.get(name);
+        return value == null ? null : value.toString();
+    }
+
+    private static String headerOr(Map<String, Object> headers, String name, String fallback) {
+        String value = header(headers, name);
+        return value == null ? fallback : value;
+    }
+}

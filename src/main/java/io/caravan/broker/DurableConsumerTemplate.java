@@ -1,0 +1,36 @@
+package io.caravan.broker;
+
+import org.apache.camel.builder.RouteBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The route template {@code durable-consumer}: one shape for every queue a flow consumes. It takes a
+ * message from a durable queue, keeps the original for dead-lettering, validates it against a JSON
+ * Schema, parses it and hands it to the flow's sink. The container acks only after the sink returned,
+ * i.e. after the store committed. Failures follow {@link ConsumerFailurePolicy}.
+ *
+ * <p>Parameters: {@code queue} (broker name), {@code schema} (classpath JSON Schema), {@code sink}
+ * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch}.
+ */
+@Component
+public class DurableConsumerTemplate extends RouteBuilder {
+
+    public static final String ID = "durable-consumer";
+
+    @Override
+    public void configure() {
+        routeTemplate(ID)
+                .templateParameter("queue")
+                .templateParameter("schema")
+                .templateParameter("sink")
+                .templateParameter("concurrency", "1")
+                .templateParameter("prefetch", "10")
+                .from("spring-rabbitmq:default?queues={{queue}}&autoDeclare=false"
+                        + "&concurrentConsumers={{concurrency}}&prefetchCount={{prefetch}}")
+                    .routeConfigurationId(ConsumerFailurePolicy.ID)
+                    .bean("deadLetters", "remember(${exchange}, '{{queue}}')")
+                    .to("json-validator:{{schema}}")
+                    .unmarshal().json()
+                    .to("{{sink}}");
+    }
+}

@@ -1,0 +1,38 @@
+package io.caravan.web;
+
+import io.caravan.broker.PublishFailedException;
+import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.component.jsonvalidator.JsonValidationException;
+import org.springframework.stereotype.Component;
+
+/**
+ * How a REST-facing route answers when something fails, applied by {@code routeConfigurationId: rest-errors}:
+ * bad input → 400 naming the fields, broker did not take the message → 503 with Retry-After, anything
+ * else → 500. All as problem+json; none of them publishes or stores anything.
+ */
+@Component
+public class RestErrorPolicy extends RouteConfigurationBuilder {
+
+    public static final String ID = "rest-errors";
+
+    @Override
+    public void configuration() {
+        routeConfiguration(ID)
+                .onException(JsonValidationException.class)
+                    .handled(true)
+                    .bean("problemResponses", "schemaViolation")
+                .end()
+                .onException(InvalidRequestException.class)
+                    .handled(true)
+                    .bean("problemResponses", "invalidRequest")
+                .end()
+                .onException(PublishFailedException.class)
+                    .handled(true)
+                    .bean("problemResponses", "unavailable")
+                .end()
+                .onException(Exception.class)
+                    .handled(true)
+                    .bean("problemResponses", "internalError")
+                .end();
+    }
+}

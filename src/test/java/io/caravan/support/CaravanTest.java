@@ -1,0 +1,30 @@
+package io.caravan.support;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of the tests that run the whole of Caravan on a random port against the real RabbitMQ,
+ * PostgreSQL and Redis and an in-process Neo4j. Subclasses with the same configuration share one
+ * running application.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // their own database (created on first use), so tests never touch the dev run's rows
+        "spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
+        "caravan.dev.create-database=true",
+        // live reload is tested on a copy of routes/ (FlowReloadTest); here the files stay put
+        "camel.main.routes-reload-enabled=false"
+})
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class CaravanTest {
+
+    @DynamicPropertySource
+    static void realServices(DynamicPropertyRegistry registry) {
+        RealServices.requireReachable();
+        registry.add("spring.neo4j.uri", TestNeo4j::boltUri);
+    }
+}
