@@ -52,11 +52,22 @@ public class FlowReloadEndpoint {
     public List<RouteInfo> routes() {
         List<RouteInfo> routes = new ArrayList<>();
         for (Route route : camel.getRoutes()) {
-            routes.add(new RouteInfo(route.getRouteId(), route.getSourceLocationShort(),
+            routes.add(new RouteInfo(route.getRouteId(), sourceOf(route),
                     camel.getRouteController().getRouteStatus(route.getRouteId()).name()));
         }
         routes.sort((a, b) -> a.id().compareTo(b.id()));
         return routes;
+    }
+
+    /** The file a route came from; for a route made from a template, or that it was made from a route template. */
+    private static String sourceOf(Route route) {
+        if (route.getSourceLocationShort() != null) {
+            return route.getSourceLocationShort();
+        }
+        if (route.getSourceResource() != null) {
+            return route.getSourceResource().getLocation();
+        }
+        return route.isCreatedByRouteTemplate() ? "route template" : "java";
     }
 
     @WriteOperation

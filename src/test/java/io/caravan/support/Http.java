@@ -1,0 +1,53 @@
+package io.caravan.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.http.MediaType;
+import org.springframework.web.client.RestClient;
+
+/** A small HTTP client for tests: every status is an answer, never an exception. */
+public final class Http {
+
+    private final RestClient client;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public Http(int port) {
+        this.client = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
+                .defaultStatusHandler(status -> true, (request, response) -> { })
+                .build();
+    }
+
+    /** A response: status, content type and body as text. */
+    public record Response(int status, String contentType, String text) {
+        public JsonNode json() {
+            try {
+                return new ObjectMapper().readTree(text);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + text, e);
+            }
+        }
+    }
+
+    public Response get(String path) {
+        return client.get().uri(path).exchange((req, res) -> response(res));
+    }
+
+    public Response post(String path, String jsonBody) {
+        return client.post().uri(path).contentType(MediaType.APPLICATION_JSON).body(jsonBody == null ? "" : jsonBody)
+                .exchange((req, res) -> response(res));
+    }
+
+    public Response postJson(String path, Object body) {
+        try {
+            return post(path, json.writeValueAsString(body));
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static Response response(org.springframework.http.client.ClientHttpResponse res) throws java.io.IOException {
+        var type = res.getHeaders().getContentType();
+        return new Response(res.getStatusCode().value(), type == null ? null : type.toString(),
+                new String(res.getBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+}
