@@ -50,6 +50,14 @@ public class ProblemResponses {
         badRequest(exchange, e.errors());
     }
 
+    /** 404 naming what was not found. */
+    public void notFound(Exchange exchange) {
+        NotFoundException e = caught(exchange, NotFoundException.class);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
+        problem.setTitle("Not found");
+        write(exchange, problem);
+    }
+
     /** 503 with Retry-After: the broker did not take the message, so nothing was accepted. */
     public void unavailable(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);

@@ -7,7 +7,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * How a REST-facing route answers when something fails, applied by {@code routeConfigurationId: rest-errors}:
- * bad input → 400 naming the fields, broker did not take the message → 503 with Retry-After, anything
+ * bad input → 400 naming the fields, unknown resource → 404, broker did not take the message → 503 with Retry-After, anything
  * else → 500. All as problem+json; none of them publishes or stores anything.
  */
 @Component
@@ -25,6 +25,10 @@ public class RestErrorPolicy extends RouteConfigurationBuilder {
                 .onException(InvalidRequestException.class)
                     .handled(true)
                     .bean("problemResponses", "invalidRequest")
+                .end()
+                .onException(NotFoundException.class)
+                    .handled(true)
+                    .bean("problemResponses", "notFound")
                 .end()
                 .onException(PublishFailedException.class)
                     .handled(true)

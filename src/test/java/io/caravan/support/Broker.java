@@ -82,6 +82,7 @@ public final class Broker {
         factory.setPort(RealServices.rabbitPort());
         factory.setUsername(System.getenv().getOrDefault("RABBITMQ_USERNAME", "guest"));
         factory.setPassword(System.getenv().getOrDefault("RABBITMQ_PASSWORD", "guest"));
+        factory.setVirtualHost(System.getenv().getOrDefault("RABBITMQ_VHOST", "/"));
         return factory;
     }
 }
