@@ -1,6 +1,8 @@
 package io.caravan.broker;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,13 +32,17 @@ public record BrokerProperties(
      * @param arguments       extra queue arguments ({@code x-message-ttl}, {@code x-max-length}, ...)
      * @param concurrency     consumers on this queue in one Caravan instance
      * @param prefetch        unacknowledged messages one consumer may hold
+     * @param retryDelays     the retry ladder: after the n-th transient failure a message waits
+     *                        {@code retryDelays[n-1]} in the broker-held queue {@code <name>.retry.<n>},
+     *                        then comes back; after the last step it is dead-lettered
      */
     public record QueueSpec(
             String name,
             String deadLetterQueue,
             Map<String, Object> arguments,
             @DefaultValue("1") int concurrency,
-            @DefaultValue("10") int prefetch) {
+            @DefaultValue("10") int prefetch,
+            List<Duration> retryDelays) {
 
         public QueueSpec {
             if (name == null || name.isBlank()) {
@@ -44,6 +50,21 @@ public record BrokerProperties(
             }
             deadLetterQueue = deadLetterQueue == null || deadLetterQueue.isBlank() ? name + ".dlq" : deadLetterQueue;
             arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+            retryDelays = retryDelays == null ? List.of() : List.copyOf(retryDelays);
+        }
+
+        /** The retry queue of ladder step {@code step} (1-based). */
+        public String retryQueue(int step) {
+            return name + ".retry." + step;
+        }
+
+        /** Every retry queue of the ladder, step 1 first. */
+        public List<String> retryQueues() {
+            List<String> names = new ArrayList<>();
+            for (int step = 1; step <= retryDelays.size(); step++) {
+                names.add(retryQueue(step));
+            }
+            return names;
         }
     }
 
