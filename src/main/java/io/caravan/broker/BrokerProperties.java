@@ -12,12 +12,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * The broker topology Caravan owns, as data ({@code caravan.broker.*}).
  *
- * @param confirmTimeout how long a publish waits for the broker's confirm before it counts as failed
- * @param queues         the consumed queues by Caravan's key for them (e.g. {@code chat-history})
+ * @param confirmTimeout   how long a publish waits for the broker's confirm before it counts as failed
+ * @param immediateRetries in-process retries of a transient failure before the retry ladder takes over
+ * @param queues           the consumed queues by Caravan's key for them (e.g. {@code chat-history})
  */
 @ConfigurationProperties("caravan.broker")
 public record BrokerProperties(
         @DefaultValue("5s") Duration confirmTimeout,
+        @DefaultValue("1") int immediateRetries,
         Map<String, QueueSpec> queues) {
 
     public BrokerProperties {

@@ -7,16 +7,21 @@ import org.springframework.stereotype.Component;
 
 /**
  * What happens when a consumed message fails, written once and applied to every consuming route by
- * {@code routeConfigurationId: consumer-failures}.
+ * {@code routeConfigurationId: consumer-failures}. One owner per failure class:
  *
  * <ul>
  *   <li>Poison (not JSON, schema violation, {@link PoisonMessageException}): dead-lettered at once,
- *       no redelivery; the container then acks it, so the queue keeps flowing.</li>
- *   <li>Anything else is treated as transient (store down, timeout): two quick in-process redeliveries
- *       ride out a blip, then the message is dead-lettered with its reason, to be replayed.</li>
+ *       no retry of any kind.</li>
+ *   <li>Anything else is transient (store down, timeout). Camel retries it in-process
+ *       {@code caravan.broker.immediate-retries} times (default 1, after 100 ms: rides out a dropped
+ *       pooled connection without a trip through the broker); then the {@link RetryLadder} owns it.
+ *       The listener container does not retry at all ({@code maximum-retry-attempts: 1}), so the
+ *       counts never multiply.</li>
  * </ul>
- * If parking itself fails (broker gone), the exception escapes, the listener container rejects with
- * requeue ({@code reject-and-dont-requeue: false}) and the message stays on its queue: nothing is lost.
+ * Both branches mark the exchange handled, so the container acks the delivery once the retry or
+ * dead-letter copy is confirmed by the broker. If that publish fails (broker gone), the exception
+ * escapes, the container rejects with requeue ({@code reject-and-dont-requeue: false}) and the
+ * message stays on its queue: nothing is lost.
  */
 @Component
 public class ConsumerFailurePolicy extends RouteConfigurationBuilder {
@@ -26,20 +31,18 @@ public class ConsumerFailurePolicy extends RouteConfigurationBuilder {
     @Override
     public void configuration() {
         routeConfiguration(ID)
-                .onException(JsonValidationException.class, JsonProcessingException.class,
-                        PoisonMessageException.class)
+                .onException(JsonValidationException.class, JsonProcessingException.class, PoisonMessageException.class)
                     .handled(true)
                     .maximumRedeliveries(0)
                     .bean("deadLetters", "park(${exchange}, 'POISON')")
                 .end()
                 .onException(Exception.class)
                     .handled(true)
-                    .maximumRedeliveries(2)
-                    .redeliveryDelay(200)
-                    .backOffMultiplier(2)
-                    .useExponentialBackOff()
+                    .maximumRedeliveries("{{caravan.broker.immediate-retries:1}}")
+                    .redeliveryDelay(100)
                     .logRetryAttempted(true)
-                    .bean("deadLetters", "park(${exchange}, 'TRANSIENT')")
+                    .retryAttemptedLogLevel(org.apache.camel.LoggingLevel.INFO)
+                    .bean("retryLadder", "retryOrPark")
                 .end();
     }
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
@@ -19,7 +20,7 @@ import org.springframework.stereotype.Component;
  * byte for byte, its message id and headers, plus where it came from and why it failed.
  *
  * <p>The consumer route calls {@link #remember} first, before any step changes the message; the
- * failure policy calls {@link #park} with the exception Camel caught.
+ * failure policy calls {@link #park} (poison, or the last step of the {@link RetryLadder}).
  */
 @Component("deadLetters")
 public class DeadLetters {
@@ -43,15 +44,23 @@ public class DeadLetters {
     /** How a failure is classed: a poison message never succeeds; a transient one might on retry. */
     public enum Failure { POISON, TRANSIENT }
 
-    /** The message as it arrived, kept so a failure can park it unchanged. */
-    public record OriginalMessage(String queue, byte[] body, Map<String, Object> headers) { }
+    /** The message as it arrived, kept so a failure can park or retry it unchanged. */
+    public record OriginalMessage(String queue, byte[] body, Map<String, Object> headers) {
+
+        /** Failed deliveries before this one, as counted by Caravan (not RabbitMQ's x-death). */
+        public int previousAttempts() {
+            return headers.get(H_ATTEMPTS) instanceof Number n ? n.intValue() : 0;
+        }
+    }
 
     private final ConfirmedPublisher publisher;
     private final BrokerProperties broker;
+    private final MeterRegistry meters;
 
-    public DeadLetters(ConfirmedPublisher publisher, BrokerProperties broker) {
+    public DeadLetters(ConfirmedPublisher publisher, BrokerProperties broker, MeterRegistry meters) {
         this.publisher = publisher;
         this.broker = broker;
+        this.meters = meters;
     }
 
     /** Keeps the consumed message (body bytes and headers) on the exchange, for {@link #park}. */
@@ -63,17 +72,39 @@ public class DeadLetters {
 
     /** Publishes the remembered message to its dead-letter queue with the reason; throws if the broker won't take it. */
     public void park(Exchange exchange, Failure failure) {
+        OriginalMessage original = original(exchange);
+        String deadLetterQueue = broker.byQueueName(original.queue())
+                .map(BrokerProperties.QueueSpec::deadLetterQueue)
+                .orElse(original.queue() + ".dlq");
+        Message message = failedCopy(exchange, failure);
+        publisher.publish("", deadLetterQueue, message);
+        meters.counter("caravan.messages.dead_lettered", "queue", original.queue(), "failure", failure.name().toLowerCase())
+                .increment();
+        LOG.warn("Dead-lettered message {} from {} to {} ({}, attempt {}): {}", message.getMessageProperties().getMessageId(),
+                original.queue(), deadLetterQueue, failure.name().toLowerCase(),
+                message.getMessageProperties().getHeader(H_ATTEMPTS), message.getMessageProperties().getHeader(H_REASON));
+    }
+
+    /** The message as it arrived, for a failure policy. */
+    static OriginalMessage original(Exchange exchange) {
         OriginalMessage original = exchange.getProperty(ORIGINAL, OriginalMessage.class);
         if (original == null) {
             throw new IllegalStateException("route " + exchange.getFromRouteId() + " did not call deadLetters.remember");
         }
+        return original;
+    }
+
+    /**
+     * A copy of the remembered message for a retry or dead-letter queue: same body, message id,
+     * content type and application headers; Caravan's failure headers updated, the attempt counted.
+     * The original exchange and routing key are those of the first delivery, kept across retries.
+     */
+    static Message failedCopy(Exchange exchange, Failure failure) {
+        OriginalMessage original = original(exchange);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         while (cause instanceof RuntimeCamelException && cause.getCause() != null) {
             cause = cause.getCause(); // a bean or expression wrapper: the reason is what it wraps
         }
-        String deadLetterQueue = broker.byQueueName(original.queue())
-                .map(BrokerProperties.QueueSpec::deadLetterQueue)
-                .orElse(original.queue() + ".dlq");
 
         Map<String, Object> in = original.headers();
         MessageProperties props = new MessageProperties();
@@ -85,28 +116,29 @@ public class DeadLetters {
         props.setType(header(in, SpringRabbitMQConstants.TYPE));
         props.setAppId(header(in, SpringRabbitMQConstants.APP_ID));
         in.forEach((name, value) -> {
-            if (!name.startsWith("Camel") && !name.startsWith("x-caravan-") && value != null) {
+            if (value != null && !name.startsWith("Camel") && !name.startsWith("x-caravan-") && !isBrokerDeathHeader(name)) {
                 props.setHeader(name, value);
             }
         });
 
         String now = Instant.now().toString();
-        Object firstFailure = in.get(H_FIRST_FAILURE);
-        int attempts = 1 + (in.get(H_ATTEMPTS) instanceof Number n ? n.intValue() : 0);
         props.setHeader(H_FAILURE, failure.name().toLowerCase());
         props.setHeader(H_REASON, cause == null ? "unknown" : String.valueOf(cause.getMessage()));
         props.setHeader(H_EXCEPTION, cause == null ? "unknown" : cause.getClass().getName());
         props.setHeader(H_ORIGINAL_QUEUE, original.queue());
-        props.setHeader(H_ORIGINAL_EXCHANGE, headerOr(in, SpringRabbitMQConstants.EXCHANGE_NAME, ""));
-        props.setHeader(H_ORIGINAL_ROUTING_KEY, headerOr(in, SpringRabbitMQConstants.ROUTING_KEY, original.queue()));
-        props.setHeader(H_ATTEMPTS, attempts);
-        props.setHeader(H_FIRST_FAILURE, firstFailure != null ? firstFailure.toString() : now);
+        props.setHeader(H_ORIGINAL_EXCHANGE, headerOr(in, H_ORIGINAL_EXCHANGE, headerOr(in, SpringRabbitMQConstants.EXCHANGE_NAME, "")));
+        props.setHeader(H_ORIGINAL_ROUTING_KEY, headerOr(in, H_ORIGINAL_ROUTING_KEY,
+                headerOr(in, SpringRabbitMQConstants.ROUTING_KEY, original.queue())));
+        props.setHeader(H_ATTEMPTS, original.previousAttempts() + 1);
+        props.setHeader(H_FIRST_FAILURE, headerOr(in, H_FIRST_FAILURE, now));
         props.setHeader(H_LAST_FAILURE, now);
         props.setHeader(H_ROUTE, exchange.getFromRouteId());
+        return new Message(original.body(), props);
+    }
 
-        publisher.publish("", deadLetterQueue, new Message(original.body(), props));
-        LOG.warn("Dead-lettered message {} from {} to {} ({}): {}", props.getMessageId(), original.queue(),
-                deadLetterQueue, failure.name().toLowerCase(), props.getHeaders().get(H_REASON));
+    /** RabbitMQ's own dead-lettering history; Caravan counts attempts itself, so these are not carried on. */
+    private static boolean isBrokerDeathHeader(String name) {
+        return name.equals("x-death") || name.startsWith("x-first-death-") || name.startsWith("x-last-death-");
     }
 
     private static String header(Map<String, Object> headers, String name) {

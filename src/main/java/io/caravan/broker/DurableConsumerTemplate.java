@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
  * i.e. after the store committed. Failures follow {@link ConsumerFailurePolicy}.
  *
  * <p>Parameters: {@code queue} (broker name), {@code schema} (classpath JSON Schema), {@code sink}
- * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch}.
+ * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch}. Each stored
+ * message counts in {@code caravan.messages.stored{queue}}.
  */
 @Component
 public class DurableConsumerTemplate extends RouteBuilder {
@@ -31,6 +32,7 @@ public class DurableConsumerTemplate extends RouteBuilder {
                     .bean("deadLetters", "remember(${exchange}, '{{queue}}')")
                     .to("json-validator:{{schema}}")
                     .unmarshal().json()
-                    .to("{{sink}}");
+                    .to("{{sink}}")
+                    .to("micrometer:counter:caravan.messages.stored?tags.queue={{queue}}");
     }
 }

@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
  * The {@code qdrant} component of {@code /actuator/health}: asks Qdrant's gRPC health check at the
  * address the Camel qdrant component uses ({@code camel.component.qdrant.*}).
  */
-@Component("qdrant")
+@Component
 public class QdrantHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);

@@ -1,7 +1,9 @@
 package io.caravan.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 
@@ -27,7 +29,7 @@ class ObservabilityTest extends CaravanTest {
     void healthHasAComponentPerDependency() {
         var health = http.get("/actuator/health").json();
 
-        for (String dependency : new String[] {"db", "rabbit", "redis", "neo4j"}) {
+        for (String dependency : new String[] {"db", "rabbit", "redis", "neo4j", "outbox"}) {
             assertThat(health.at("/components/" + dependency + "/status").asText()).as(dependency).isEqualTo("UP");
         }
         assertThat(health.at("/components/qdrant/status").asText()).isNotEmpty();
@@ -53,6 +55,19 @@ class ObservabilityTest extends CaravanTest {
 
         assertThat(metrics).containsPattern("camel_exchanges_total\\{[^}]*routeId=\"chat-history.ingress\"");
         assertThat(metrics).containsPattern("camel_route_policy_seconds_count\\{[^}]*routeId=\"chat-history.ingress\"");
+    }
+
+    @Test
+    void prometheusHasCaravansMessageMetrics() {
+        assertThat(http.postJson("/chat", Map.of("user_id", "obs-" + UUID.randomUUID(), "message", "hi")).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            String metrics = http.get("/actuator/prometheus").text();
+            assertThat(metrics).containsPattern("caravan_messages_accepted_total\\{[^}]*queue=\"chat_history\"[^}]*via=\"broker\"");
+            assertThat(metrics).containsPattern("caravan_messages_stored_total\\{[^}]*queue=\"chat_history\"");
+            assertThat(metrics).containsPattern("caravan_dlq_depth\\{[^}]*queue=\"chat_history\"");
+            assertThat(metrics).contains("caravan_outbox_depth");
+        });
     }
 
     @Test

@@ -55,6 +55,14 @@ public final class Broker {
         }
     }
 
+    /** Deletes {@code queue} if it exists. */
+    public static void delete(String queue) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe");
+             Channel channel = connection.createChannel()) {
+            channel.queueDelete(queue);
+        }
+    }
+
     /** Takes one message from {@code queue} (auto-ack), or null if it is empty. */
     public static Received get(String queue) throws Exception {
         try (Connection connection = factory().newConnection("caravan-test-probe");

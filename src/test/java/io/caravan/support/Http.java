@@ -18,7 +18,12 @@ public final class Http {
     }
 
     /** A response: status, content type and body as text. */
-    public record Response(int status, String contentType, String text) {
+    public record Response(int status, String contentType, String text, org.springframework.http.HttpHeaders headers) {
+
+        public String header(String name) {
+            return headers.getFirst(name);
+        }
+
         public JsonNode json() {
             try {
                 return new ObjectMapper().readTree(text);
@@ -48,6 +53,6 @@ public final class Http {
     private static Response response(org.springframework.http.client.ClientHttpResponse res) throws java.io.IOException {
         var type = res.getHeaders().getContentType();
         return new Response(res.getStatusCode().value(), type == null ? null : type.toString(),
-                new String(res.getBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                new String(res.getBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), res.getHeaders());
     }
 }

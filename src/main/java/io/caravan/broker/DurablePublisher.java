@@ -1,0 +1,96 @@
+package io.caravan.broker;
+
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageBuilder;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Component;
+
+/**
+ * How an ingress hands a message on: "accepted means durable". It returns only once the broker
+ * confirmed the message ({@code broker}) or, if the broker is unreachable, refused it or did not
+ * confirm in time, once it is stored in the PostgreSQL {@link Outbox} ({@code outbox}). If neither
+ * takes it, {@link PublishFailedException}: the caller answers 503 and nothing was accepted. An
+ * unroutable message (no queue bound) is a configuration error and is never parked in the outbox.
+ * Flows call it as the bean {@code durablePublisher}.
+ */
+@Component("durablePublisher")
+public class DurablePublisher {
+
+    /** Where an accepted message went. */
+    public static final String VIA_BROKER = "broker";
+    public static final String VIA_OUTBOX = "outbox";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DurablePublisher.class);
+
+    private final ConfirmedPublisher publisher;
+    private final Outbox outbox;
+    private final ObjectMapper json;
+    private final MeterRegistry meters;
+
+    public DurablePublisher(ConfirmedPublisher publisher, Outbox outbox, ObjectMapper json, MeterRegistry meters) {
+        this.publisher = publisher;
+        this.outbox = outbox;
+        this.json = json;
+        this.meters = meters;
+    }
+
+    /**
+     * Publishes {@code payload} as persistent JSON with {@code messageId}; returns {@value #VIA_BROKER}
+     * or {@value #VIA_OUTBOX}.
+     */
+    public String publishJson(String exchange, String routingKey, String messageId, Object payload) {
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("payload cannot be written as JSON", e);
+        }
+        Message message = MessageBuilder.withBody(body)
+                .setContentType(MessageProperties.CONTENT_TYPE_JSON)
+                .setContentEncoding(StandardCharsets.UTF_8.name())
+                .setMessageId(messageId)
+                .setDeliveryMode(MessageDeliveryMode.PERSISTENT)
+                .build();
+        return publish(exchange, routingKey, message);
+    }
+
+    /** Publishes {@code message}; returns {@value #VIA_BROKER} or {@value #VIA_OUTBOX}. */
+    public String publish(String exchange, String routingKey, Message message) {
+        String messageId = message.getMessageProperties().getMessageId();
+        if (outbox.mayHaveBacklog() && outbox.hasBacklog(exchange, routingKey)) {
+            return toOutbox(exchange, routingKey, message, "older messages for '" + routingKey + "' are still waiting");
+        }
+        try {
+            publisher.publish(exchange, routingKey, message);
+            meters.counter("caravan.messages.accepted", "queue", routingKey, "via", VIA_BROKER).increment();
+            meters.counter("caravan.messages.published", "queue", routingKey, "via", "ingress").increment();
+            return VIA_BROKER;
+        } catch (UnroutableException e) {
+            throw e;
+        } catch (PublishFailedException e) {
+            LOG.warn("Broker did not take message {} for '{}': {}; storing it in the outbox", messageId, routingKey, e.getMessage());
+            return toOutbox(exchange, routingKey, message, e.getMessage());
+        }
+    }
+
+    private String toOutbox(String exchange, String routingKey, Message message, String why) {
+        try {
+            outbox.store(exchange, routingKey, message);
+        } catch (DataAccessException e) {
+            throw new PublishFailedException("neither the broker nor the outbox took the message (" + why + "; outbox: "
+                    + e.getMostSpecificCause().getMessage() + ")", e);
+        }
+        meters.counter("caravan.messages.accepted", "queue", routingKey, "via", VIA_OUTBOX).increment();
+        LOG.info("Accepted message {} for '{}' into the outbox: {}", message.getMessageProperties().getMessageId(), routingKey, why);
+        return VIA_OUTBOX;
+    }
+}
