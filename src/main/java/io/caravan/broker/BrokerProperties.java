@@ -14,17 +14,43 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param confirmTimeout   how long a publish waits for the broker's confirm before it counts as failed
  * @param immediateRetries in-process retries of a transient failure before the retry ladder takes over
+ * @param exchanges        the exchanges Caravan declares, by Caravan's key for them
  * @param queues           the consumed queues by Caravan's key for them (e.g. {@code chat-history})
  */
 @ConfigurationProperties("caravan.broker")
 public record BrokerProperties(
         @DefaultValue("5s") Duration confirmTimeout,
         @DefaultValue("1") int immediateRetries,
+        Map<String, ExchangeSpec> exchanges,
         Map<String, QueueSpec> queues) {
 
     public BrokerProperties {
+        exchanges = exchanges == null ? Map.of() : Map.copyOf(exchanges);
         queues = queues == null ? Map.of() : Map.copyOf(queues);
     }
+
+    /**
+     * A durable exchange.
+     *
+     * @param name the exchange's name on the broker
+     * @param type {@code direct}, {@code topic}, {@code fanout} or {@code headers}
+     */
+    public record ExchangeSpec(String name, @DefaultValue("direct") String type) {
+
+        public ExchangeSpec {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("caravan.broker.exchanges.*.name must be set");
+            }
+        }
+    }
+
+    /**
+     * A binding of a queue to an exchange.
+     *
+     * @param exchange   the exchange's broker name
+     * @param routingKey the routing key or pattern ({@code chat.message.*}, {@code #}); empty for fanout
+     */
+    public record BindingSpec(String exchange, @DefaultValue("") String routingKey) { }
 
     /**
      * One durable work queue and its dead-letter queue.
@@ -37,6 +63,7 @@ public record BrokerProperties(
      * @param retryDelays     the retry ladder: after the n-th transient failure a message waits
      *                        {@code retryDelays[n-1]} in the broker-held queue {@code <name>.retry.<n>},
      *                        then comes back; after the last step it is dead-lettered
+     * @param bindings        the exchanges (and routing keys) this queue is bound to
      */
     public record QueueSpec(
             String name,
@@ -44,7 +71,8 @@ public record BrokerProperties(
             Map<String, Object> arguments,
             @DefaultValue("1") int concurrency,
             @DefaultValue("10") int prefetch,
-            List<Duration> retryDelays) {
+            List<Duration> retryDelays,
+            List<BindingSpec> bindings) {
 
         public QueueSpec {
             if (name == null || name.isBlank()) {
@@ -53,6 +81,7 @@ public record BrokerProperties(
             deadLetterQueue = deadLetterQueue == null || deadLetterQueue.isBlank() ? name + ".dlq" : deadLetterQueue;
             arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
             retryDelays = retryDelays == null ? List.of() : List.copyOf(retryDelays);
+            bindings = bindings == null ? List.of() : List.copyOf(bindings);
         }
 
         /** The retry queue of ladder step {@code step} (1-based). */

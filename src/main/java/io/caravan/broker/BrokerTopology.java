@@ -11,8 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpConnectException;
 import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.ExchangeBuilder;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.beans.factory.ObjectProvider;
@@ -21,8 +23,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Declares every queue Caravan owns, durable, from {@link BrokerProperties}: work queues, their
- * dead-letter queues and the retry queues of their ladders. Spring's {@code RabbitAdmin} declares
+ * Declares the broker topology Caravan owns, durable, from {@link BrokerProperties}: exchanges, work
+ * queues and their bindings, their dead-letter queues and the retry queues of their ladders. Spring's {@code RabbitAdmin} declares
  * these whenever a connection opens, so a restarted broker gets them back.
  *
  * <p>Work queues carry no dead-letter arguments: Caravan parks failed messages itself (with the reason
@@ -45,8 +47,15 @@ public class BrokerTopology {
     @Bean
     Declarables caravanQueues(BrokerProperties broker) {
         List<Declarable> declarables = new ArrayList<>();
+        for (BrokerProperties.ExchangeSpec exchange : broker.exchanges().values()) {
+            declarables.add(new ExchangeBuilder(exchange.name(), exchange.type()).durable(true).build());
+        }
         for (BrokerProperties.QueueSpec queue : broker.queues().values()) {
             declarables.add(QueueBuilder.durable(queue.name()).withArguments(workQueueArguments(queue.arguments())).build());
+            for (BrokerProperties.BindingSpec binding : queue.bindings()) {
+                declarables.add(new Binding(queue.name(), Binding.DestinationType.QUEUE, binding.exchange(),
+                        binding.routingKey(), null));
+            }
             declarables.add(QueueBuilder.durable(queue.deadLetterQueue()).build());
             for (int step = 1; step <= queue.retryDelays().size(); step++) {
                 // a retry queue holds a message for its delay, then the broker dead-letters it back
