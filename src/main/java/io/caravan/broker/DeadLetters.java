@@ -37,6 +37,10 @@ public class DeadLetters {
     public static final String H_FIRST_FAILURE = "x-caravan-first-failure";
     public static final String H_LAST_FAILURE = "x-caravan-last-failure";
     public static final String H_ROUTE = "x-caravan-route";
+    /** Set by a replay ({@code ops/DeadLetterReplay}): when the message was last sent back to its queue. */
+    public static final String H_REPLAYED_AT = "x-caravan-replayed-at";
+    /** Set by a replay: how many times the message has been sent back to its queue. */
+    public static final String H_REPLAY_COUNT = "x-caravan-replay-count";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
@@ -103,6 +107,12 @@ public class DeadLetters {
         props.setHeader(H_FIRST_FAILURE, firstFailure != null ? firstFailure.toString() : now);
         props.setHeader(H_LAST_FAILURE, now);
         props.setHeader(H_ROUTE, exchange.getFromRouteId());
+        // a replayed message that fails again keeps its replay history
+        for (String replay : new String[] {H_REPLAYED_AT, H_REPLAY_COUNT}) {
+            if (in.get(replay) != null) {
+                props.setHeader(replay, in.get(replay));
+            }
+        }
 
         publisher.publish("", deadLetterQueue, new Message(original.body(), props));
         LOG.warn("Dead-lettered message {} from {} to {} ({}): {}", props.getMessageId(), original.queue(),
