@@ -38,6 +38,10 @@ public class DeadLetters {
     public static final String H_FIRST_FAILURE = "x-caravan-first-failure";
     public static final String H_LAST_FAILURE = "x-caravan-last-failure";
     public static final String H_ROUTE = "x-caravan-route";
+    /** Set by a replay ({@code ops/DeadLetterReplay}): when the message was last sent back to its queue. */
+    public static final String H_REPLAYED_AT = "x-caravan-replayed-at";
+    /** Set by a replay: how many times the message has been sent back to its queue. */
+    public static final String H_REPLAY_COUNT = "x-caravan-replay-count";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
@@ -116,7 +120,7 @@ public class DeadLetters {
         props.setType(header(in, SpringRabbitMQConstants.TYPE));
         props.setAppId(header(in, SpringRabbitMQConstants.APP_ID));
         in.forEach((name, value) -> {
-            if (value != null && !name.startsWith("Camel") && !name.startsWith("x-caravan-") && !isBrokerDeathHeader(name)) {
+            if (value != null && !isTransportHeader(name)) {
                 props.setHeader(name, value);
             }
         });
@@ -133,12 +137,23 @@ public class DeadLetters {
         props.setHeader(H_FIRST_FAILURE, headerOr(in, H_FIRST_FAILURE, now));
         props.setHeader(H_LAST_FAILURE, now);
         props.setHeader(H_ROUTE, exchange.getFromRouteId());
+        // a replayed message that fails again keeps its replay history
+        for (String replay : new String[] {H_REPLAYED_AT, H_REPLAY_COUNT}) {
+            if (in.get(replay) != null) {
+                props.setHeader(replay, in.get(replay));
+            }
+        }
         return new Message(original.body(), props);
     }
 
-    /** RabbitMQ's own dead-lettering history; Caravan counts attempts itself, so these are not carried on. */
-    private static boolean isBrokerDeathHeader(String name) {
-        return name.equals("x-death") || name.startsWith("x-first-death-") || name.startsWith("x-last-death-");
+    /**
+     * Headers that belong to a delivery, not to the message: Camel's and Spring's own, Caravan's failure
+     * headers (rewritten above) and RabbitMQ's dead-lettering history (Caravan counts attempts itself).
+     */
+    private static boolean isTransportHeader(String name) {
+        return name.startsWith("Camel") || name.equals("breadcrumbId") || name.startsWith("spring_")
+                || name.startsWith("x-caravan-") || name.equals("x-death")
+                || name.startsWith("x-first-death-") || name.startsWith("x-last-death-");
     }
 
     private static String header(Map<String, Object> headers, String name) {

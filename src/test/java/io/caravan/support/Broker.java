@@ -1,6 +1,8 @@
 package io.caravan.support;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import com.rabbitmq.client.AMQP;
@@ -73,6 +75,38 @@ public final class Broker {
             }
             Map<String, Object> headers = response.getProps().getHeaders() == null ? Map.of() : response.getProps().getHeaders();
             return new Received(response.getBody(), response.getProps(), headers);
+        }
+    }
+
+    /** Takes every message ready on {@code queue} (auto-ack), head first. */
+    public static List<Received> drain(String queue) throws Exception {
+        List<Received> messages = new ArrayList<>();
+        for (Received message = get(queue); message != null; message = get(queue)) {
+            messages.add(message);
+        }
+        return messages;
+    }
+
+    /** Declares a fanout exchange and binds each of {@code queues} to it, declaring the queues that do not exist. */
+    public static void declareFanout(String exchange, String... queues) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe");
+             Channel channel = connection.createChannel()) {
+            channel.exchangeDeclare(exchange, "fanout", false);
+            for (String queue : queues) {
+                channel.queueDeclare(queue, true, false, false, null);
+                channel.queueBind(queue, exchange, "");
+            }
+        }
+    }
+
+    /** Deletes an exchange (and with it its bindings) and the given queues. */
+    public static void delete(String exchange, String... queues) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe");
+             Channel channel = connection.createChannel()) {
+            channel.exchangeDelete(exchange);
+            for (String queue : queues) {
+                channel.queueDelete(queue);
+            }
         }
     }
 

@@ -37,6 +37,10 @@ public final class Http {
         return client.get().uri(path).exchange((req, res) -> response(res));
     }
 
+    public Response delete(String path) {
+        return client.delete().uri(path).exchange((req, res) -> response(res));
+    }
+
     public Response post(String path, String jsonBody) {
         return client.post().uri(path).contentType(MediaType.APPLICATION_JSON).body(jsonBody == null ? "" : jsonBody)
                 .exchange((req, res) -> response(res));
