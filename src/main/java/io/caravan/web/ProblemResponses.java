@@ -50,6 +50,14 @@ public class ProblemResponses {
         badRequest(exchange, e.errors());
     }
 
+    /** 403: the caller may not do this. */
+    public void forbidden(Exchange exchange) {
+        ForbiddenException e = caught(exchange, ForbiddenException.class);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, e.getMessage());
+        problem.setTitle("Forbidden");
+        write(exchange, problem);
+    }
+
     /** 404 naming what was not found. */
     public void notFound(Exchange exchange) {
         NotFoundException e = caught(exchange, NotFoundException.class);

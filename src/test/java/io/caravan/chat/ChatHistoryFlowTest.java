@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caravan.broker.DeadLetters;
 import io.caravan.support.Broker;
 import io.caravan.support.CaravanTest;
+import io.caravan.support.Tokens;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,7 @@ class ChatHistoryFlowTest extends CaravanTest {
     @BeforeEach
     void setUp() throws Exception {
         http = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
+                .defaultHeader("Authorization", "Bearer " + Tokens.operator())
                 .defaultStatusHandler(status -> true, (request, response) -> { })
                 .build();
         user = "user-" + UUID.randomUUID();

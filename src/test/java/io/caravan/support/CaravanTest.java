@@ -17,7 +17,12 @@ import org.springframework.test.context.DynamicPropertySource;
         "spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
         "caravan.dev.create-database=true",
         // live reload is tested on a copy of routes/ (FlowReloadTest); here the files stay put
-        "camel.main.routes-reload-enabled=false"
+        "camel.main.routes-reload-enabled=false",
+        // security as in production: a configured key (support.Tokens mints with it), a console login
+        "caravan.security.jwt.secret=" + Tokens.SECRET,
+        "caravan.security.dev-tokens=false",
+        "caravan.security.console.username=console-admin",
+        "caravan.security.console.password=console-password-for-tests"
 })
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class CaravanTest {

@@ -5,16 +5,38 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
 
-/** A small HTTP client for tests: every status is an answer, never an exception. */
+/**
+ * A small HTTP client for tests: every status is an answer, never an exception. By default it calls
+ * as an operator (a bearer token with roles user and admin); {@link #as} and {@link #anonymous} call
+ * as someone else.
+ */
 public final class Http {
 
     private final RestClient client;
     private final ObjectMapper json = new ObjectMapper();
 
     public Http(int port) {
-        this.client = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
-                .defaultStatusHandler(status -> true, (request, response) -> { })
-                .build();
+        this(port, Tokens.operator());
+    }
+
+    /** Calls with {@code token} as bearer token; none when null. */
+    public Http(int port, String token) {
+        RestClient.Builder builder = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
+                .defaultStatusHandler(status -> true, (request, response) -> { });
+        if (token != null) {
+            builder.defaultHeader("Authorization", "Bearer " + token);
+        }
+        this.client = builder.build();
+    }
+
+    /** Calls as {@code user} with {@code roles}. */
+    public static Http as(int port, String user, String... roles) {
+        return new Http(port, Tokens.of(user, roles));
+    }
+
+    /** Calls without a token. */
+    public static Http anonymous(int port) {
+        return new Http(port, null);
     }
 
     /** A response: status, content type and body as text. */
@@ -35,6 +57,11 @@ public final class Http {
 
     public Response get(String path) {
         return client.get().uri(path).exchange((req, res) -> response(res));
+    }
+
+    /** GET with extra request headers. */
+    public Response getWithHeaders(String path, java.util.Map<String, String> headers) {
+        return client.get().uri(path).headers(h -> headers.forEach(h::add)).exchange((req, res) -> response(res));
     }
 
     public Response delete(String path) {
