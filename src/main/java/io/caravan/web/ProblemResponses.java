@@ -77,6 +77,18 @@ public class ProblemResponses {
         write(exchange, problem);
     }
 
+    /** 503 with Retry-After: a service this request needs is unreachable or not as Caravan needs it. */
+    public void dependencyUnavailable(Exchange exchange) {
+        DependencyUnavailableException e = caught(exchange, DependencyUnavailableException.class);
+        LOG.warn("Refused {} {}: {} unavailable: {}", method(exchange), path(exchange), e.dependency(), e.getMessage());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        problem.setTitle("Service unavailable");
+        problem.setProperty("dependency", e.dependency());
+        e.details().forEach(problem::setProperty);
+        exchange.getMessage().setHeader("Retry-After", "5");
+        write(exchange, problem);
+    }
+
     /** 500 for anything unexpected; the cause is logged, not shown. */
     public void internalError(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);

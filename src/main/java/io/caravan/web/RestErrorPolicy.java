@@ -8,7 +8,8 @@ import org.springframework.stereotype.Component;
 /**
  * How a REST-facing route answers when something fails, applied by {@code routeConfigurationId: rest-errors}:
  * bad input → 400 naming the fields, unknown resource → 404, broker did not take the message → 503 with Retry-After, anything
- * else → 500. All as problem+json; none of them publishes or stores anything.
+ * else → 500. A service the request needs is unavailable → 503 with Retry-After too. All as problem+json; none of them
+ * publishes or stores anything.
  */
 @Component
 public class RestErrorPolicy extends RouteConfigurationBuilder {
@@ -37,6 +38,10 @@ public class RestErrorPolicy extends RouteConfigurationBuilder {
                 .onException(PublishFailedException.class)
                     .handled(true)
                     .bean("problemResponses", "unavailable")
+                .end()
+                .onException(DependencyUnavailableException.class)
+                    .handled(true)
+                    .bean("problemResponses", "dependencyUnavailable")
                 .end()
                 .onException(Exception.class)
                     .handled(true)

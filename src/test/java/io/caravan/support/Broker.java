@@ -57,11 +57,38 @@ public final class Broker {
         }
     }
 
-    /** Deletes {@code queue} if it exists. */
+    /** Whether {@code queue} exists (passive declare). */
+    public static boolean exists(String queue) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe")) {
+            Channel channel = connection.createChannel();
+            try {
+                channel.queueDeclarePassive(queue);
+                return true;
+            } catch (java.io.IOException e) {
+                return false; // the broker closed the channel: 404 NOT_FOUND
+            }
+        }
+    }
+
+    /** Declares a durable queue of someone else's, not Caravan's. */
+    public static void declare(String queue) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-client");
+             Channel channel = connection.createChannel()) {
+            channel.queueDeclare(queue, true, false, false, null);
+        }
+    }
+
     public static void delete(String queue) throws Exception {
-        try (Connection connection = factory().newConnection("caravan-test-probe");
+        try (Connection connection = factory().newConnection("caravan-test-client");
              Channel channel = connection.createChannel()) {
             channel.queueDelete(queue);
+        }
+    }
+
+    /** The broker's version, as it announces itself to a client. */
+    public static String serverVersion() throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe")) {
+            return String.valueOf(connection.getServerProperties().get("version"));
         }
     }
 

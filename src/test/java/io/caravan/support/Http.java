@@ -1,8 +1,11 @@
 package io.caravan.support;
 
+import java.net.http.HttpClient;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.client.RestClient;
 
 /**
@@ -22,6 +25,8 @@ public final class Http {
     /** Calls with {@code token} as bearer token; none when null. */
     public Http(int port, String token) {
         RestClient.Builder builder = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
+                // the JDK client never re-sends a request by itself (Apache's retries a 503 with Retry-After)
+                .requestFactory(new JdkClientHttpRequestFactory(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()))
                 .defaultStatusHandler(status -> true, (request, response) -> { });
         if (token != null) {
             builder.defaultHeader("Authorization", "Bearer " + token);
