@@ -6,6 +6,7 @@ import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 import org.slf4j.Logger;
@@ -27,6 +28,8 @@ public class DeadLetters {
 
     /** Exchange property holding the message as it arrived. */
     public static final String ORIGINAL = "caravanOriginalMessage";
+    /** Exchange property: an endpoint to tell about a message once it was dead-lettered (the flow's reaction). */
+    public static final String ON_DEAD_LETTER = "caravanOnDeadLetter";
 
     public static final String H_FAILURE = "x-caravan-failure";
     public static final String H_REASON = "x-caravan-reason";
@@ -60,11 +63,13 @@ public class DeadLetters {
     private final ConfirmedPublisher publisher;
     private final BrokerProperties broker;
     private final MeterRegistry meters;
+    private final ProducerTemplate producer;
 
-    public DeadLetters(ConfirmedPublisher publisher, BrokerProperties broker, MeterRegistry meters) {
+    public DeadLetters(ConfirmedPublisher publisher, BrokerProperties broker, MeterRegistry meters, ProducerTemplate producer) {
         this.publisher = publisher;
         this.broker = broker;
         this.meters = meters;
+        this.producer = producer;
     }
 
     /** Keeps the consumed message (body bytes and headers) on the exchange, for {@link #park}. */
@@ -87,6 +92,26 @@ public class DeadLetters {
         LOG.warn("Dead-lettered message {} from {} to {} ({}, attempt {}): {}", message.getMessageProperties().getMessageId(),
                 original.queue(), deadLetterQueue, failure.name().toLowerCase(),
                 message.getMessageProperties().getHeader(H_ATTEMPTS), message.getMessageProperties().getHeader(H_REASON));
+        tellFlow(exchange, message);
+    }
+
+    /**
+     * The flow's reaction to a dead letter (e.g. mark a session failed): the original body with the
+     * dead letter's headers, sent to the consumer's {@code onDeadLetter} endpoint. The message is already
+     * safe in the DLQ, so a failing reaction is logged, not retried.
+     */
+    private void tellFlow(Exchange exchange, Message parked) {
+        String endpoint = exchange.getProperty(ON_DEAD_LETTER, String.class);
+        if (endpoint == null || endpoint.isBlank() || "none".equals(endpoint)) {
+            return;
+        }
+        try {
+            Map<String, Object> headers = new LinkedHashMap<>(parked.getMessageProperties().getHeaders());
+            headers.put(SpringRabbitMQConstants.MESSAGE_ID, parked.getMessageProperties().getMessageId());
+            producer.sendBodyAndHeaders(endpoint, parked.getBody(), headers);
+        } catch (RuntimeException e) {
+            LOG.warn("Flow reaction {} to dead letter {} failed: {}", endpoint, parked.getMessageProperties().getMessageId(), e.getMessage());
+        }
     }
 
     /** The message as it arrived, for a failure policy. */

@@ -10,8 +10,10 @@ import org.springframework.stereotype.Component;
  * i.e. after the store committed. Failures follow {@link ConsumerFailurePolicy}.
  *
  * <p>Parameters: {@code queue} (broker name), {@code schema} (classpath JSON Schema), {@code sink}
- * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch}. Each stored
- * message counts in {@code caravan.messages.stored{queue}}.
+ * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch},
+ * {@code autoStartup} (false: this instance does not consume the queue), {@code onDeadLetter} (an
+ * endpoint told about each message of this queue that was dead-lettered, after it was parked;
+ * {@code none} by default). Each stored message counts in {@code caravan.messages.stored{queue}}.
  */
 @Component
 public class DurableConsumerTemplate extends RouteBuilder {
@@ -26,9 +28,13 @@ public class DurableConsumerTemplate extends RouteBuilder {
                 .templateParameter("sink")
                 .templateParameter("concurrency", "1")
                 .templateParameter("prefetch", "10")
+                .templateParameter("autoStartup", "true")
+                .templateParameter("onDeadLetter", "none")
                 .from("spring-rabbitmq:default?queues={{queue}}&autoDeclare=false"
                         + "&concurrentConsumers={{concurrency}}&prefetchCount={{prefetch}}")
                     .routeConfigurationId(ConsumerFailurePolicy.ID)
+                    .autoStartup("{{autoStartup}}")
+                    .setProperty(DeadLetters.ON_DEAD_LETTER, constant("{{onDeadLetter}}"))
                     .bean("deadLetters", "remember(${exchange}, '{{queue}}')")
                     .to("json-validator:{{schema}}")
                     .unmarshal().json()

@@ -48,6 +48,11 @@ public class DurablePublisher {
      * or {@value #VIA_OUTBOX}.
      */
     public String publishJson(String exchange, String routingKey, String messageId, Object payload) {
+        return publishJson(exchange, routingKey, messageId, null, payload);
+    }
+
+    /** As {@link #publishJson(String, String, String, Object)}, with an AMQP correlation id. */
+    public String publishJson(String exchange, String routingKey, String messageId, String correlationId, Object payload) {
         byte[] body;
         try {
             body = json.writeValueAsBytes(payload);
@@ -58,6 +63,7 @@ public class DurablePublisher {
                 .setContentType(MessageProperties.CONTENT_TYPE_JSON)
                 .setContentEncoding(StandardCharsets.UTF_8.name())
                 .setMessageId(messageId)
+                .setCorrelationId(correlationId)
                 .setDeliveryMode(MessageDeliveryMode.PERSISTENT)
                 .build();
         return publish(exchange, routingKey, message);

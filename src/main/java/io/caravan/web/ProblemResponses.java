@@ -58,6 +58,25 @@ public class ProblemResponses {
         write(exchange, problem);
     }
 
+    /** 429 with Retry-After: over a rate limit; nothing was published. */
+    public void tooManyRequests(Exchange exchange) {
+        TooManyRequestsException e = caught(exchange, TooManyRequestsException.class);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS, "Rate limit reached: " + e.getMessage());
+        problem.setTitle("Too many requests");
+        exchange.getMessage().setHeader("Retry-After", String.valueOf(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)));
+        write(exchange, problem);
+    }
+
+    /** 503 with Retry-After: a store Caravan needs (Redis, PostgreSQL) did not answer; nothing was accepted. */
+    public void storeUnavailable(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LOG.warn("Refused {} {}: a store is unavailable: {}", method(exchange), path(exchange), cause == null ? "unknown" : cause.getMessage());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                "A store Caravan needs for this request is unavailable; nothing was accepted. Retry later.");
+        exchange.getMessage().setHeader("Retry-After", "5");
+        write(exchange, problem);
+    }
+
     /** 404 naming what was not found. */
     public void notFound(Exchange exchange) {
         NotFoundException e = caught(exchange, NotFoundException.class);

@@ -3,6 +3,7 @@ package io.caravan.web;
 import io.caravan.broker.PublishFailedException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,6 +27,14 @@ public class RestErrorPolicy extends RouteConfigurationBuilder {
                 .onException(InvalidRequestException.class)
                     .handled(true)
                     .bean("problemResponses", "invalidRequest")
+                .end()
+                .onException(TooManyRequestsException.class)
+                    .handled(true)
+                    .bean("problemResponses", "tooManyRequests")
+                .end()
+                .onException(DataAccessResourceFailureException.class)
+                    .handled(true)
+                    .bean("problemResponses", "storeUnavailable")
                 .end()
                 .onException(ForbiddenException.class)
                     .handled(true)
