@@ -41,7 +41,7 @@ class DockerComposeTest {
             "SPRING_PROFILES_ACTIVE", "DB_URL", "DB_USERNAME", "DB_PASSWORD",
             "RABBITMQ_HOST", "RABBITMQ_PORT", "RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "RABBITMQ_MANAGEMENT_URL",
             "REDIS_HOST", "REDIS_PORT", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD",
-            "QDRANT_HOST", "QDRANT_GRPC_PORT");
+            "QDRANT_HOST", "QDRANT_GRPC_PORT", "CARAVAN_JWT_SECRET", "CARAVAN_CONSOLE_USER", "CARAVAN_CONSOLE_PASSWORD");
 
     // ------------------------------------------------------------------ tests
 
