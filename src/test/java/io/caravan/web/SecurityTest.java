@@ -88,6 +88,10 @@ class SecurityTest extends CaravanTest {
             assertThat(response.contentType()).as(path).isEqualTo("application/problem+json");
         }
         assertThat(alice.post("/actuator/flows", null).status()).isEqualTo(403);
+        assertThat(alice.post("/rabbitmq/queues/chat_history/purge", null).status()).isEqualTo(403);
+        assertThat(alice.post("/ops/dead-letters/chat_history.dlq/replay", "{\"all\": true}").status()).isEqualTo(403);
+        assertThat(alice.delete("/ops/dead-letters/chat_history.dlq/messages/any-id").status()).isEqualTo(403);
+        assertThat(alice.get("/rabbitmq/queues/chat_history").status()).as("queue statistics are for users").isEqualTo(200);
         assertThat(Http.as(port, "root", "admin").get("/actuator/flows").status()).isEqualTo(200);
     }
 
