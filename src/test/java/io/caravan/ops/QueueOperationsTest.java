@@ -59,7 +59,7 @@ class QueueOperationsTest extends CaravanTest {
         assertThat(health.json().get("reachable").asBoolean()).isTrue();
         assertThat(health.json().get("version").asText()).isEqualTo(Broker.serverVersion());
         assertThat(health.json().get("management_api").asBoolean()).isTrue();
-        assertThat(fieldNames(health.json().get("queues"))).containsExactlyInAnyOrder(
+        assertThat(fieldNames(health.json().get("queues"))).contains(
                 QUEUE, DLQ, RETRY_QUEUES.get(0), RETRY_QUEUES.get(1), RETRY_QUEUES.get(2));
         health.json().get("queues").forEach(exists -> assertThat(exists.asBoolean()).isTrue());
     }
