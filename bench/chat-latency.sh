@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Latency of the chat-history flow on a running Caravan:
 #   answer = time until POST /chat returns; stored = time until the row is in PostgreSQL.
-# Usage: bench/chat-latency.sh [N=50]   (env: CARAVAN_URL, PGURL)
+# Usage: bench/chat-latency.sh [N=50]   (env: CARAVAN_URL, PGURL; dev profile, for its /dev/token)
 set -euo pipefail
 n="${1:-50}"
 url="${CARAVAN_URL:-http://127.0.0.1:8080}"
 pg="${PGURL:-postgresql://postgres@127.0.0.1:5432/caravan}"
 user="bench-$(date +%s)-$$"
+token=$(curl -fsS -XPOST "$url/dev/token?user=$user&roles=user" | sed -E 's/.*"token":"([^"]+)".*/\1/')
 answers=(); stored=()
 
 now_ms() { date +%s%3N; }
 
 for i in $(seq 1 "$n"); do
   t0=$(now_ms)
-  id=$(curl -fsS "$url/chat" -H 'content-type: application/json' \
+  id=$(curl -fsS "$url/chat" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
         -d "{\"user_id\":\"$user\",\"message\":\"bench message $i\"}" | sed -E 's/.*"interaction_id":"([^"]+)".*/\1/')
   t1=$(now_ms)
   until [ "$(psql "$pg" -Atqc "SELECT count(*) FROM chat_history WHERE id = '$id'")" = 1 ]; do
