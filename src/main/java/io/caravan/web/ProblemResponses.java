@@ -69,12 +69,8 @@ public class ProblemResponses {
 
     /** 503 with Retry-After: a store Caravan needs (Redis, PostgreSQL) did not answer; nothing was accepted. */
     public void storeUnavailable(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        LOG.warn("Refused {} {}: a store is unavailable: {}", method(exchange), path(exchange), cause == null ? "unknown" : cause.getMessage());
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+        serviceUnavailable(exchange, "a store is unavailable",
                 "A store Caravan needs for this request is unavailable; nothing was accepted. Retry later.");
-        exchange.getMessage().setHeader("Retry-After", "5");
-        write(exchange, problem);
     }
 
     /** 404 naming what was not found. */
@@ -85,15 +81,17 @@ public class ProblemResponses {
         write(exchange, problem);
     }
 
-    /** 503 with Retry-After: the broker did not take the message, so nothing was accepted. */
+    /** 503 with Retry-After: neither the broker nor the outbox took the message, so nothing was accepted. */
     public void unavailable(Exchange exchange) {
+        serviceUnavailable(exchange, "message taken by neither the broker nor the outbox",
+                "The message could be handed neither to the broker nor to the outbox; nothing was accepted. Retry later.");
+    }
+
+    private void serviceUnavailable(Exchange exchange, String why, String detail) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        LOG.warn("Refused {} {}: message not accepted by the broker: {}", method(exchange), path(exchange),
-                cause == null ? "unknown" : cause.getMessage());
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                "The message could not be handed to the broker; nothing was accepted. Retry later.");
+        LOG.warn("Refused {} {}: {}: {}", method(exchange), path(exchange), why, cause == null ? "unknown" : cause.getMessage());
         exchange.getMessage().setHeader("Retry-After", "5");
-        write(exchange, problem);
+        write(exchange, ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail));
     }
 
     /** 503 with Retry-After: a service this request needs is unreachable or not as Caravan needs it. */
