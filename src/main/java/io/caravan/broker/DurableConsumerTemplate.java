@@ -10,8 +10,9 @@ import org.springframework.stereotype.Component;
  * i.e. after the store committed. Failures follow {@link ConsumerFailurePolicy}.
  *
  * <p>Parameters: {@code queue} (broker name), {@code schema} (classpath JSON Schema), {@code sink}
- * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch}. Each stored
- * message counts in {@code caravan.messages.stored{queue}}.
+ * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch},
+ * {@code autoStartup} (default {@code true}; flows pass {@code {{worker:<type>}}}, see
+ * {@link WorkerSelection}). Each stored message counts in {@code caravan.messages.stored{queue}}.
  */
 @Component
 public class DurableConsumerTemplate extends RouteBuilder {
@@ -26,9 +27,11 @@ public class DurableConsumerTemplate extends RouteBuilder {
                 .templateParameter("sink")
                 .templateParameter("concurrency", "1")
                 .templateParameter("prefetch", "10")
+                .templateParameter("autoStartup", "true")
                 .from("spring-rabbitmq:default?queues={{queue}}&autoDeclare=false"
                         + "&concurrentConsumers={{concurrency}}&prefetchCount={{prefetch}}")
                     .routeConfigurationId(ConsumerFailurePolicy.ID)
+                    .autoStartup("{{autoStartup}}")
                     .bean("deadLetters", "remember(${exchange}, '{{queue}}')")
                     .to("json-validator:{{schema}}")
                     .unmarshal().json()
