@@ -69,6 +69,18 @@ public class ProblemResponses {
         write(exchange, problem);
     }
 
+    /** 503 with Retry-After: a store the request needs (Redis, PostgreSQL) is unreachable or timed out. */
+    public void storeUnavailable(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LOG.warn("Refused {} {}: a store is unavailable: {}", method(exchange), path(exchange),
+                cause == null ? "unknown" : cause.getMessage());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                "A store this request needs is unavailable. Retry later.");
+        problem.setTitle("Store unavailable");
+        exchange.getMessage().setHeader("Retry-After", "5");
+        write(exchange, problem);
+    }
+
     /** 500 for anything unexpected; the cause is logged, not shown. */
     public void internalError(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);

@@ -3,12 +3,14 @@ package io.caravan.web;
 import io.caravan.broker.PublishFailedException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
  * How a REST-facing route answers when something fails, applied by {@code routeConfigurationId: rest-errors}:
- * bad input → 400 naming the fields, unknown resource → 404, broker did not take the message → 503 with Retry-After, anything
- * else → 500. All as problem+json; none of them publishes or stores anything.
+ * bad input → 400 naming the fields, unknown resource → 404, broker did not take the message → 503 with Retry-After, a store
+ * the request reads or writes is unreachable (Redis or PostgreSQL down, timed out) → 503 with Retry-After, anything else → 500. All as problem+json; none of them publishes or stores anything.
  */
 @Component
 public class RestErrorPolicy extends RouteConfigurationBuilder {
@@ -33,6 +35,10 @@ public class RestErrorPolicy extends RouteConfigurationBuilder {
                 .onException(PublishFailedException.class)
                     .handled(true)
                     .bean("problemResponses", "unavailable")
+                .end()
+                .onException(DataAccessResourceFailureException.class, TransientDataAccessException.class)
+                    .handled(true)
+                    .bean("problemResponses", "storeUnavailable")
                 .end()
                 .onException(Exception.class)
                     .handled(true)

@@ -1,20 +1,35 @@
 package io.caravan.support;
 
+import java.net.http.HttpClient;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.client.RestClient;
 
-/** A small HTTP client for tests: every status is an answer, never an exception. */
+/** A small HTTP client for tests: every status is an answer, never an exception, and never retried. */
 public final class Http {
 
     private final RestClient client;
     private final ObjectMapper json = new ObjectMapper();
 
     public Http(int port) {
-        this.client = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
-                .defaultStatusHandler(status -> true, (request, response) -> { })
-                .build();
+        this(RestClient.builder().baseUrl("http://127.0.0.1:" + port));
+    }
+
+    private Http(RestClient.Builder builder) {
+        // the JDK client: Apache HttpClient (also on the classpath) would silently re-send a request answered
+        // 503 with Retry-After, hiding the answer under test and slowing the test down
+        this.client = builder
+                .requestFactory(new JdkClientHttpRequestFactory(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()))
+                .defaultStatusHandler(status -> true, (request, response) -> { }).build();
+    }
+
+    /** A client for another HTTP server (e.g. RabbitMQ's management API) with basic authentication. */
+    public static Http withBasicAuth(String baseUrl, String username, String password) {
+        return new Http(RestClient.builder().baseUrl(baseUrl)
+                .defaultHeaders(headers -> headers.setBasicAuth(username, password)));
     }
 
     /** A response: status, content type and body as text. */
@@ -37,14 +52,36 @@ public final class Http {
         return client.get().uri(path).exchange((req, res) -> response(res));
     }
 
+    /** GET with URI template variables, each encoded as a whole (a "/" in one becomes %2F). */
+    public Response get(String pathTemplate, Object... uriVariables) {
+        return client.get().uri(pathTemplate, uriVariables).exchange((req, res) -> response(res));
+    }
+
     public Response post(String path, String jsonBody) {
         return client.post().uri(path).contentType(MediaType.APPLICATION_JSON).body(jsonBody == null ? "" : jsonBody)
                 .exchange((req, res) -> response(res));
     }
 
     public Response postJson(String path, Object body) {
+        return post(path, write(body));
+    }
+
+    public Response put(String path, String jsonBody) {
+        return client.put().uri(path).contentType(MediaType.APPLICATION_JSON).body(jsonBody == null ? "" : jsonBody)
+                .exchange((req, res) -> response(res));
+    }
+
+    public Response putJson(String path, Object body) {
+        return put(path, write(body));
+    }
+
+    public Response delete(String path) {
+        return client.delete().uri(path).exchange((req, res) -> response(res));
+    }
+
+    private String write(Object body) {
         try {
-            return post(path, json.writeValueAsString(body));
+            return json.writeValueAsString(body);
         } catch (Exception e) {
             throw new IllegalArgumentException(e);
         }
