@@ -11,9 +11,10 @@ import org.springframework.stereotype.Component;
  *
  * <p>Parameters: {@code queue} (broker name), {@code schema} (classpath JSON Schema), {@code sink}
  * (endpoint, usually {@code direct:<flow>.store}), {@code concurrency}, {@code prefetch},
- * {@code autoStartup} (false: this instance does not consume the queue), {@code onDeadLetter} (an
- * endpoint told about each message of this queue that was dead-lettered, after it was parked;
- * {@code none} by default). Each stored message counts in {@code caravan.messages.stored{queue}}.
+ * {@code autoStartup} (default {@code true}; flows pass {@code {{worker:<type>}}}, see
+ * {@link WorkerSelection}), {@code onDeadLetter} (an endpoint told about each message of this queue
+ * that was dead-lettered, after it was parked; {@code none} by default). Each stored message counts
+ * in {@code caravan.messages.stored{queue}}.
  */
 @Component
 public class DurableConsumerTemplate extends RouteBuilder {

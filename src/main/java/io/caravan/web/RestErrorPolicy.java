@@ -4,13 +4,14 @@ import io.caravan.broker.PublishFailedException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
  * How a REST-facing route answers when something fails, applied by {@code routeConfigurationId: rest-errors}:
- * bad input → 400 naming the fields, unknown resource → 404, broker did not take the message → 503 with Retry-After, anything
- * else → 500. A service the request needs is unavailable → 503 with Retry-After too. All as problem+json; none of them
- * publishes or stores anything.
+ * bad input → 400 naming the fields, not allowed → 403, unknown resource → 404, over a rate limit → 429,
+ * neither broker nor outbox took the message, a store or service the request needs is unreachable → 503
+ * with Retry-After, anything else → 500. All as problem+json; none of them publishes or stores anything.
  */
 @Component
 public class RestErrorPolicy extends RouteConfigurationBuilder {
@@ -32,7 +33,7 @@ public class RestErrorPolicy extends RouteConfigurationBuilder {
                     .handled(true)
                     .bean("problemResponses", "tooManyRequests")
                 .end()
-                .onException(DataAccessResourceFailureException.class)
+                .onException(DataAccessResourceFailureException.class, TransientDataAccessException.class)
                     .handled(true)
                     .bean("problemResponses", "storeUnavailable")
                 .end()

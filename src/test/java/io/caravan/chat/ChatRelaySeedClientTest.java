@@ -19,7 +19,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * Seed 001's main server, played by a plain AMQP client: it publishes {sessionId, userId, message} to
  * chat_requests and reads chat_responses itself, so this Caravan runs the responder only
- * (completion-enabled=false), exactly as an operator would next to the seed's main server.
+ * (caravan.workers=chat-relay-responder), exactly as an operator would next to the seed's main server.
  */
 @DirtiesContext
 class ChatRelaySeedClientTest extends CaravanTest {
@@ -32,7 +32,7 @@ class ChatRelaySeedClientTest extends CaravanTest {
         registry.add("caravan.broker.queues.chat-requests.name", () -> REQUESTS);
         registry.add("caravan.broker.queues.chat-responses.name", () -> RESPONSES);
         registry.add("caravan.broker.queues.chat-history.name", () -> "chat_history.seed-relay-test");
-        registry.add("caravan.chat-relay.completion-enabled", () -> "false");
+        registry.add("caravan.workers", () -> "chat-relay-responder");
     }
 
     @Test

@@ -50,6 +50,28 @@ public final class Broker {
         }
     }
 
+    /** Consumers attached to {@code queue} (passive declare: fails if the queue does not exist). */
+    public static long consumers(String queue) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe");
+             Channel channel = connection.createChannel()) {
+            return channel.queueDeclarePassive(queue).getConsumerCount();
+        }
+    }
+
+    /** The arguments {@code queue} was declared with, as the management API reports them. */
+    public static Map<String, Object> arguments(String queue) {
+        Http management = Http.withBasicAuth(
+                System.getenv().getOrDefault("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"),
+                System.getenv().getOrDefault("RABBITMQ_USERNAME", "guest"),
+                System.getenv().getOrDefault("RABBITMQ_PASSWORD", "guest"));
+        Http.Response response = management.get("/api/queues/{vhost}/{queue}", vhost(), queue);
+        if (response.status() != 200) {
+            throw new IllegalStateException("management API: " + response.status() + " " + response.text());
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(response.json().get("arguments"),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+    }
+
     public static void purge(String queue) throws Exception {
         try (Connection connection = factory().newConnection("caravan-test-probe");
              Channel channel = connection.createChannel()) {
@@ -151,7 +173,11 @@ public final class Broker {
         factory.setPort(RealServices.rabbitPort());
         factory.setUsername(System.getenv().getOrDefault("RABBITMQ_USERNAME", "guest"));
         factory.setPassword(System.getenv().getOrDefault("RABBITMQ_PASSWORD", "guest"));
-        factory.setVirtualHost(System.getenv().getOrDefault("RABBITMQ_VHOST", "/"));
+        factory.setVirtualHost(vhost());
         return factory;
+    }
+
+    private static String vhost() {
+        return System.getenv().getOrDefault("RABBITMQ_VHOST", "/");
     }
 }

@@ -1,6 +1,7 @@
 package io.caravan.support;
 
 import java.net.http.HttpClient;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,9 +10,9 @@ import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.client.RestClient;
 
 /**
- * A small HTTP client for tests: every status is an answer, never an exception. By default it calls
- * as an operator (a bearer token with roles user and admin); {@link #as} and {@link #anonymous} call
- * as someone else.
+ * A small HTTP client for tests: every status is an answer, never an exception, and never retried. By
+ * default it calls as an operator (a bearer token with roles user and admin); {@link #as} and
+ * {@link #anonymous} call as someone else.
  */
 public final class Http {
 
@@ -24,14 +25,17 @@ public final class Http {
 
     /** Calls with {@code token} as bearer token; none when null. */
     public Http(int port, String token) {
-        RestClient.Builder builder = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
-                // the JDK client never re-sends a request by itself (Apache's retries a 503 with Retry-After)
+        this(token == null
+                ? RestClient.builder().baseUrl("http://127.0.0.1:" + port)
+                : RestClient.builder().baseUrl("http://127.0.0.1:" + port).defaultHeader("Authorization", "Bearer " + token));
+    }
+
+    private Http(RestClient.Builder builder) {
+        // the JDK client: Apache HttpClient (also on the classpath) would silently re-send a request answered
+        // 503 with Retry-After, hiding the answer under test and slowing the test down
+        this.client = builder
                 .requestFactory(new JdkClientHttpRequestFactory(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()))
-                .defaultStatusHandler(status -> true, (request, response) -> { });
-        if (token != null) {
-            builder.defaultHeader("Authorization", "Bearer " + token);
-        }
-        this.client = builder.build();
+                .defaultStatusHandler(status -> true, (request, response) -> { }).build();
     }
 
     /** Calls as {@code user} with {@code roles}. */
@@ -42,6 +46,11 @@ public final class Http {
     /** Calls without a token. */
     public static Http anonymous(int port) {
         return new Http(port, null);
+    }
+
+    /** A client for another HTTP server (e.g. RabbitMQ's management API) with basic authentication. */
+    public static Http withBasicAuth(String baseUrl, String username, String password) {
+        return new Http(RestClient.builder().baseUrl(baseUrl).defaultHeaders(headers -> headers.setBasicAuth(username, password)));
     }
 
     /** A response: status, content type and body as text. */
@@ -64,13 +73,14 @@ public final class Http {
         return client.get().uri(path).exchange((req, res) -> response(res));
     }
 
-    /** GET with extra request headers. */
-    public Response getWithHeaders(String path, java.util.Map<String, String> headers) {
-        return client.get().uri(path).headers(h -> headers.forEach(h::add)).exchange((req, res) -> response(res));
+    /** GET with URI template variables, each encoded as a whole (a "/" in one becomes %2F). */
+    public Response get(String pathTemplate, Object... uriVariables) {
+        return client.get().uri(pathTemplate, uriVariables).exchange((req, res) -> response(res));
     }
 
-    public Response delete(String path) {
-        return client.delete().uri(path).exchange((req, res) -> response(res));
+    /** GET with extra request headers. */
+    public Response getWithHeaders(String path, Map<String, String> headers) {
+        return client.get().uri(path).headers(h -> headers.forEach(h::add)).exchange((req, res) -> response(res));
     }
 
     public Response post(String path, String jsonBody) {
@@ -79,8 +89,25 @@ public final class Http {
     }
 
     public Response postJson(String path, Object body) {
+        return post(path, write(body));
+    }
+
+    public Response put(String path, String jsonBody) {
+        return client.put().uri(path).contentType(MediaType.APPLICATION_JSON).body(jsonBody == null ? "" : jsonBody)
+                .exchange((req, res) -> response(res));
+    }
+
+    public Response putJson(String path, Object body) {
+        return put(path, write(body));
+    }
+
+    public Response delete(String path) {
+        return client.delete().uri(path).exchange((req, res) -> response(res));
+    }
+
+    private String write(Object body) {
         try {
-            return post(path, json.writeValueAsString(body));
+            return json.writeValueAsString(body);
         } catch (Exception e) {
             throw new IllegalArgumentException(e);
         }
