@@ -291,7 +291,10 @@ public class DeadLetterReplay {
                 } finally {
                     giveBack(channel, dlq, examined - taken);
                 }
-                long depthAfter = channel.queueDeclarePassive(dlq).getMessageCount();
+                // The broker may count the requeued messages a moment after this channel handed them back
+                // (classic queues settle through a delegate), so what was there before, less what was
+                // taken, is the floor of what is there now.
+                long depthAfter = Math.max(channel.queueDeclarePassive(dlq).getMessageCount(), depthBefore - taken);
                 // left in place: examined - taken; anything beyond that was not looked at in this call
                 return new Scan(depthBefore, examined, depthAfter, depthAfter > examined - taken);
             });
