@@ -55,6 +55,24 @@ public final class Broker {
         }
     }
 
+    /** Declares a durable {@code queue} and binds it to {@code exchange} with {@code routingKey}, as a new consumer would. */
+    public static void bind(String queue, String exchange, String routingKey) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe");
+             Channel channel = connection.createChannel()) {
+            channel.queueDeclare(queue, true, false, false, null);
+            channel.queueBind(queue, exchange, routingKey);
+        }
+    }
+
+    /** Takes every message now on {@code queue} (auto-ack), oldest first. */
+    public static java.util.List<Received> drain(String queue) throws Exception {
+        java.util.List<Received> received = new java.util.ArrayList<>();
+        for (Received next = get(queue); next != null; next = get(queue)) {
+            received.add(next);
+        }
+        return received;
+    }
+
     /** Deletes {@code queue} if it exists. */
     public static void delete(String queue) throws Exception {
         try (Connection connection = factory().newConnection("caravan-test-probe");
