@@ -49,7 +49,13 @@ class LearningEventsSettingsTest extends CaravanTest {
     static final DateTimeFormatter SEED_TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
 
     @DynamicPropertySource
-    static void operatorSettings(DynamicPropertyRegistry registry) {
+    static void operatorSettings(DynamicPropertyRegistry registry) throws Exception {
+        // this class's queues live only while it runs: left over from an earlier run, they go, and the
+        // broker drops them a minute after this Caravan stops consuming (x-expires)
+        Broker.delete(NOTIFICATIONS);
+        Broker.delete(COURSE_WATCH);
+        registry.add("caravan.broker.queues.learning-notifications.arguments.x-expires", () -> "60000");
+        registry.add("caravan.broker.queues.course-watch.arguments.x-expires", () -> "60000");
         SMTP.start();
         registry.add("caravan.learning-events.mail.endpoint", () -> "smtp://127.0.0.1:" + SMTP.getSmtp().getPort());
         registry.add("caravan.learning-events.mail.new-courses-to", () -> NEW_COURSES_TO);
@@ -108,8 +114,7 @@ class LearningEventsSettingsTest extends CaravanTest {
     void aRedeliveredOrReplayedEventIsNotMailedAgain() throws Exception {
         long user = id();
         String email = "once-" + user + "@knowledgenest.test";
-        // its own second in the past, so that the replay below selects this event alone
-        Instant at = Instant.parse("2039-01-01T00:00:00Z").plusSeconds(ThreadLocalRandom.current().nextLong(0, 365L * 24 * 3600));
+        Instant at = uniqueSecond();
         Map<String, Object> registration = envelope(null, "user.registered", at, Map.of("user_id", user, "email", email, "name", "Once"));
         String eventId = publish(registration);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mailsTo(email)).hasSize(1));
@@ -127,6 +132,32 @@ class LearningEventsSettingsTest extends CaravanTest {
         // the marker went to the same single-consumer queue after the redelivery and the replay
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mailsTo(marker)).hasSize(1));
         assertThat(mailsTo(email)).hasSize(1);
+    }
+
+    @Test
+    void aReplayNeverMailsEvenWhatWasNotMailedBefore() throws Exception {
+        long user = id();
+        String email = "late-" + user + "@knowledgenest.test";
+        Instant at = uniqueSecond();
+        // the enrollment comes before the registration: recorded, with no address to mail it to
+        String enrolled = publish(envelope(null, "course.enrolled", at, Map.of("enrollment_id", id(), "user_id", user,
+                "course_id", id(), "course_title", "Late")));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.queryForList(
+                "SELECT recipient FROM learning_notifications WHERE event_id = ?", enrolled)).hasSize(1));
+        publish("user.registered", Map.of("user_id", user, "email", email, "name", "Late"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mailsTo(email)).hasSize(1));
+
+        var replay = http.postJson("/domain-events/replay", Map.of("type", "course.enrolled", "since", at.toString(),
+                "until", at.plusSeconds(1).toString()));
+        assertThat(replay.json().get("replayed").asInt()).as(replay.text()).isEqualTo(1);
+        String marker = "marker-" + user + "@knowledgenest.test";
+        publish("user.registered", Map.of("user_id", id(), "email", marker, "name", "Marker"));
+
+        // the replayed enrollment now finds the address, but a replay does not mail
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mailsTo(marker)).hasSize(1));
+        assertThat(mailsTo(email)).extracting(DomainMail::subject).containsExactly("Welcome to KnowledgeNest, Late!");
+        assertThat(jdbc.queryForMap("SELECT recipient, emailed_at FROM learning_notifications WHERE event_id = ?", enrolled))
+                .containsEntry("recipient", null).containsEntry("emailed_at", null);
     }
 
     @Test
@@ -184,6 +215,11 @@ class LearningEventsSettingsTest extends CaravanTest {
         envelope.put("timestamp", SEED_TIMESTAMP.format(at));
         envelope.put("data", data);
         return envelope;
+    }
+
+    /** A second of its own in the past, so that a replay of it selects this test's event alone. */
+    private static Instant uniqueSecond() {
+        return Instant.parse("2039-01-01T00:00:00Z").plusSeconds(ThreadLocalRandom.current().nextLong(0, 365L * 24 * 3600));
     }
 
     private static long id() {
