@@ -21,6 +21,10 @@ import org.springframework.stereotype.Component;
  * and {@code POST /domain-events/replay}: turns the caller's filters into the query's parameters and
  * the rows into pages. Pages are keyset pages in log order: {@code next_after} is the {@code after} of
  * the next page, absent on the last one.
+ *
+ * <p>The replay is for administrators: it has its own path, {@code POST /domain-events/replay}, so that
+ * the platform's security protects it with one rule (admin role) apart from the publishers' {@code POST
+ * /domain-events}.
  */
 @Component("domainEventLog")
 public class DomainEventLog {
