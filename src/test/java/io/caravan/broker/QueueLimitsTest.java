@@ -75,16 +75,16 @@ class QueueLimitsTest extends CaravanTest {
         Broker.delete(queue);
         declare(queue, Map.of("x-max-length", 5));
 
+        // command-line arguments: default properties would lose to application.yaml (its DB_URL, its queue names)
         assertThatThrownBy(() -> new SpringApplicationBuilder(CaravanApplication.class)
-                .properties(
-                        "server.port=0",
-                        "spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
-                        "spring.neo4j.uri=" + TestNeo4j.boltUri(),
-                        "camel.main.routes-reload-enabled=false",
-                        "caravan.broker.queues.chat-history.name=chat_history.precondition-test",
-                        "caravan.broker.queues.precondition.name=" + queue,
-                        "caravan.broker.queues.precondition.arguments.x-max-length=10")
-                .run().close())
+                .run("--server.port=0",
+                        "--spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
+                        "--spring.neo4j.uri=" + TestNeo4j.boltUri(),
+                        "--camel.main.routes-reload-enabled=false",
+                        "--caravan.broker.queues.chat-history.name=chat_history.precondition-test",
+                        "--caravan.broker.queues.precondition.name=" + queue,
+                        "--caravan.broker.queues.precondition.arguments.x-max-length=10")
+                .close())
                 .rootCause()
                 .hasMessageContaining(queue)
                 .hasMessageContaining("x-max-length");

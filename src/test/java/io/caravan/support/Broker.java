@@ -100,6 +100,16 @@ public final class Broker {
         }
     }
 
+    /** Declares a durable {@code queue} and binds it to {@code exchange} with {@code routingKey}, as a new consumer would. */
+    public static void bind(String queue, String exchange, String routingKey) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe");
+             Channel channel = connection.createChannel()) {
+            channel.queueDeclare(queue, true, false, false, null);
+            channel.queueBind(queue, exchange, routingKey);
+        }
+    }
+
+    /** Deletes {@code queue} if it exists. */
     public static void delete(String queue) throws Exception {
         try (Connection connection = factory().newConnection("caravan-test-client");
              Channel channel = connection.createChannel()) {
