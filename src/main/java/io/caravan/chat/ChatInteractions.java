@@ -2,13 +2,12 @@ package io.caravan.chat;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
-import io.caravan.broker.PoisonMessageException;
+import io.caravan.broker.ConsumedMessages;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,45 +47,11 @@ public class ChatInteractions {
      */
     public Map<String, Object> forStorage(Map<String, Object> message, String amqpMessageId, Date amqpTimestamp, byte[] raw) {
         Map<String, Object> row = new LinkedHashMap<>();
-        row.put("id", idOf(message.get("id"), amqpMessageId, raw));
+        row.put("id", ConsumedMessages.id(message.get("id"), amqpMessageId, raw));
         row.put("user_id", String.valueOf(message.get("user_id")));
         row.put("user_input", message.get("user_input"));
         row.put("bot_response", message.get("bot_response"));
-        row.put("timestamp", timestampOf(message.get("timestamp"), amqpTimestamp));
+        row.put("timestamp", ConsumedMessages.timestamp(message.get("timestamp"), amqpTimestamp));
         return row;
     }
-
-    static String idOf(Object bodyId, String amqpMessageId, byte[] raw) {
-        if (bodyId != null && !bodyId.toString().isBlank()) {
-            return bodyId.toString();
-        }
-        if (amqpMessageId != null && !amqpMessageId.isBlank()) {
-            return amqpMessageId;
-        }
-        return UUID.nameUUIDFromBytes(raw == null ? new byte[0] : raw).toString();
-    }
-
-    static OffsetDateTime timestampOf(Object bodyTimestamp, Date amqpTimestamp) {
-        if (bodyTimestamp instanceof Number epochSeconds) {
-            return OffsetDateTime.ofInstant(java.time.Instant.ofEpochMilli((long) (epochSeconds.doubleValue() * 1000)), ZoneOffset.UTC);
-        }
-        if (bodyTimestamp != null) {
-            String text = bodyTimestamp.toString();
-            try {
-                return OffsetDateTime.parse(text);
-            } catch (DateTimeParseException notOffset) {
-                try {
-                    // Python's datetime.isoformat() without a zone: taken as UTC
-                    return java.time.LocalDateTime.parse(text).atOffset(ZoneOffset.UTC);
-                } catch (DateTimeParseException e) {
-                    throw new PoisonMessageException("timestamp: not an ISO-8601 date-time: " + text);
-                }
-            }
-        }
-        if (amqpTimestamp != null) {
-            return amqpTimestamp.toInstant().atOffset(ZoneOffset.UTC);
-        }
-        return OffsetDateTime.now(ZoneOffset.UTC);
-    }
-
 }

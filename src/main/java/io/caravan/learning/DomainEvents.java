@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caravan.broker.ConsumedMessages;
 import io.caravan.broker.PoisonMessageException;
 import io.caravan.web.InvalidRequestException;
 import io.caravan.web.RequestParameters;
@@ -76,7 +77,7 @@ public class DomainEvents {
      * @param replayHeader  the {@value #H_REPLAY} header, may be null
      */
     public Map<String, Object> received(Map<String, Object> envelope, String amqpMessageId, byte[] raw, Object replayHeader) {
-        String eventId = idOf(envelope.get("event_id"), amqpMessageId, raw);
+        String eventId = ConsumedMessages.id(envelope.get("event_id"), amqpMessageId, raw);
         OffsetDateTime occurredAt = RequestParameters.parseDateTime(String.valueOf(envelope.get("timestamp")));
         if (occurredAt == null) {
             throw new PoisonMessageException("timestamp: not a valid ISO-8601 date-time: " + envelope.get("timestamp"));
@@ -116,16 +117,6 @@ public class DomainEvents {
     /** Now, as the replay time stamp of one replay request. */
     public String now() {
         return Instant.now().toString();
-    }
-
-    static String idOf(Object bodyId, String amqpMessageId, byte[] raw) {
-        if (bodyId != null && !bodyId.toString().isBlank()) {
-            return bodyId.toString();
-        }
-        if (amqpMessageId != null && !amqpMessageId.isBlank()) {
-            return amqpMessageId;
-        }
-        return UUID.nameUUIDFromBytes(raw == null ? new byte[0] : raw).toString();
     }
 
     private String write(Object value) {

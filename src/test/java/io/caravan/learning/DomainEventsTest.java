@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caravan.broker.PoisonMessageException;
@@ -22,15 +21,6 @@ class DomainEventsTest {
     final ObjectMapper json = new ObjectMapper();
     final DomainEvents events = new DomainEvents(json);
     final DomainEventLog log = new DomainEventLog(new RequestParameters(), json);
-
-    @Test
-    void theEventIdIsTheCallersElseTheMessageIdElseDerivedFromTheBytes() {
-        byte[] raw = "{\"event_type\":\"x\"}".getBytes(StandardCharsets.UTF_8);
-
-        assertThat(DomainEvents.idOf("mine", "amqp", raw)).isEqualTo("mine");
-        assertThat(DomainEvents.idOf(null, "amqp", raw)).isEqualTo("amqp");
-        assertThat(DomainEvents.idOf(" ", null, raw)).isEqualTo(UUID.nameUUIDFromBytes(raw).toString());
-    }
 
     @Test
     void anAcceptedEventKeepsTheCallersIdOrGetsOne() {
