@@ -2,9 +2,9 @@
 # Time from POST /chat/send to the session being completed, on a running Caravan (dev profile).
 #   answer  = time until POST /chat/send returned 202
 #   done    = time until GET /chat/session/{id} says completed (polled every ~10 ms)
-# Usage: bench/chat-relay-latency.sh [N=50]   (env: CARAVAN_URL)
+# Usage: bench/chat-relay-latency.sh [N=15]   (env: CARAVAN_URL; N within the per-user rate limit, 20 per minute by default)
 set -euo pipefail
-n="${1:-50}"
+n="${1:-15}"
 url="${CARAVAN_URL:-http://127.0.0.1:8080}"
 user="bench-$(date +%s)-$$"
 token=$(curl -fsS -XPOST "$url/dev/token?user=$user&roles=user" | sed -E 's/.*"token":"([^"]+)".*/\1/')
