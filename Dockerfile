@@ -6,10 +6,11 @@ WORKDIR /build
 
 # Resolve dependencies first so this layer is cached until pom.xml changes.
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
+RUN mvn -B -q -Dprod dependency:go-offline
 
 COPY src ./src
-RUN mvn -B -q -DskipTests package \
+# -Dprod: without the embedded stand-ins (profile "standins", src/dev) and their dependencies
+RUN mvn -B -q -Dprod -DskipTests package \
  && cp target/caravan-*.jar /build/caravan.jar
 
 # ---------- runtime stage ----------
