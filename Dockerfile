@@ -9,8 +9,9 @@ COPY pom.xml .
 RUN mvn -B -q -Dprod dependency:go-offline
 
 COPY src ./src
-# -Dprod: without the embedded stand-ins (profile "standins", src/dev) and their dependencies
-RUN mvn -B -q -Dprod -DskipTests package \
+# -Dprod: without the embedded stand-ins (profile "standins", src/dev) and their dependencies;
+# the tests need those (they run the Qdrant stand-in), so they are not even compiled here
+RUN mvn -B -q -Dprod -Dmaven.test.skip=true package \
  && cp target/caravan-*.jar /build/caravan.jar
 
 # ---------- runtime stage ----------
