@@ -38,7 +38,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
         "caravan.security.console.username=console-admin",
         "caravan.security.console.password=console-password-for-tests"
 })
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class StandInsTest {
 
     @LocalServerPort
