@@ -6,10 +6,12 @@ WORKDIR /build
 
 # Resolve dependencies first so this layer is cached until pom.xml changes.
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
+RUN mvn -B -q -Dprod dependency:go-offline
 
 COPY src ./src
-RUN mvn -B -q -DskipTests package \
+# -Dprod: without the embedded stand-ins (profile "standins", src/dev) and their dependencies;
+# the tests need those (they run the Qdrant stand-in), so they are not even compiled here
+RUN mvn -B -q -Dprod -Dmaven.test.skip=true package \
  && cp target/caravan-*.jar /build/caravan.jar
 
 # ---------- runtime stage ----------

@@ -16,6 +16,8 @@ import org.springframework.test.context.DynamicPropertySource;
         // their own database (created on first use), so tests never touch the dev run's rows
         "spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
         "caravan.dev.create-database=true",
+        // the real services only (RealServices); StandInsTest runs Caravan on the embedded ones
+        "caravan.dev.stand-ins=false",
         // live reload is tested on a copy of routes/ (FlowReloadTest); here the files stay put
         "camel.main.routes-reload-enabled=false",
         // security as in production: a configured key (support.Tokens mints with it), a console login
