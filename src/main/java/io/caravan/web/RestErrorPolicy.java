@@ -1,6 +1,8 @@
 package io.caravan.web;
 
 import io.caravan.broker.PublishFailedException;
+import io.caravan.store.StoreFailures;
+import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -9,7 +11,8 @@ import org.springframework.stereotype.Component;
 /**
  * How a REST-facing route answers when something fails, applied by {@code routeConfigurationId: rest-errors}:
  * bad input → 400 naming the fields, unknown resource → 404, broker did not take the message → 503 with Retry-After, anything
- * else → 500. A service the request needs is unavailable → 503 with Retry-After too. All as problem+json; none of them
+ * else → 500. A service the request needs is unavailable (including Neo4j or Qdrant, {@link StoreFailures}) → 503 with
+ * Retry-After too. All as problem+json; none of them
  * publishes or stores anything.
  */
 @Component
@@ -51,6 +54,12 @@ public class RestErrorPolicy extends RouteConfigurationBuilder {
                 .onException(DependencyUnavailableException.class)
                     .handled(true)
                     .bean("problemResponses", "dependencyUnavailable")
+                .end()
+                .onException(Exception.class)
+                    .onWhen(exchange -> StoreFailures.isUnavailable(exchange.getException() != null ? exchange.getException()
+                            : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)))
+                    .handled(true)
+                    .bean("problemResponses", "storeUnavailable")
                 .end()
                 .onException(Exception.class)
                     .handled(true)
