@@ -50,6 +50,14 @@ public final class Broker {
         }
     }
 
+    /** Consumers on {@code queue}, from every application (passive declare). */
+    public static int consumers(String queue) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-probe");
+             Channel channel = connection.createChannel()) {
+            return channel.queueDeclarePassive(queue).getConsumerCount();
+        }
+    }
+
     public static void purge(String queue) throws Exception {
         try (Connection connection = factory().newConnection("caravan-test-probe");
              Channel channel = connection.createChannel()) {
