@@ -1,5 +1,7 @@
 package io.caravan.broker;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,63 @@ public class ConfirmedPublisher {
     public ConfirmedPublisher(RabbitTemplate rabbit, BrokerProperties broker) {
         this.rabbit = rabbit;
         this.confirmTimeoutMillis = broker.confirmTimeout().toMillis();
+    }
+
+    /** A message of a batch that the broker did not confirm, and why. */
+    public record Unconfirmed(Message message, String reason) { }
+
+    /**
+     * Publishes every message, then waits for all their confirms at once (one round trip for the batch,
+     * not one per message), within the confirm timeout. Returns the messages the broker did not confirm
+     * (refused, no confirm in time, or not sent because the broker is unreachable); the others are
+     * safely on their queues. Throws {@link UnroutableException} if any message came back unroutable.
+     */
+    public List<Unconfirmed> publishAll(String exchange, String routingKey, List<Message> messages) {
+        List<CorrelationData> sent = new ArrayList<>(messages.size());
+        List<Unconfirmed> unconfirmed = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            Message message = messages.get(i);
+            String messageId = message.getMessageProperties().getMessageId();
+            CorrelationData correlation = new CorrelationData(messageId != null ? messageId : UUID.randomUUID().toString());
+            try {
+                rabbit.send(exchange, routingKey, message, correlation);
+                sent.add(correlation);
+            } catch (AmqpException e) {
+                for (Message rest : messages.subList(i, messages.size())) {
+                    unconfirmed.add(new Unconfirmed(rest, "broker unreachable: " + e.getMessage()));
+                }
+                break;
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(confirmTimeoutMillis);
+        String unroutable = null;
+        for (int i = 0; i < sent.size(); i++) {
+            CorrelationData correlation = sent.get(i);
+            Message message = messages.get(i);
+            try {
+                CorrelationData.Confirm confirm = correlation.getFuture()
+                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                ReturnedMessage returned = correlation.getReturned();
+                if (returned != null) {
+                    unroutable = "unroutable: exchange '%s' routing key '%s': %s".formatted(exchange, routingKey, returned.getReplyText());
+                } else if (!confirm.isAck()) {
+                    unconfirmed.add(new Unconfirmed(message, "broker refused it: " + confirm.getReason()));
+                }
+            } catch (TimeoutException e) {
+                unconfirmed.add(new Unconfirmed(message, "no confirm from the broker within " + confirmTimeoutMillis + " ms"));
+            } catch (ExecutionException e) {
+                unconfirmed.add(new Unconfirmed(message, "publish failed: " + e.getCause()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                unconfirmed.add(new Unconfirmed(message, "interrupted while waiting for the broker's confirm"));
+            }
+        }
+        if (unroutable != null) {
+            throw new UnroutableException(unroutable);
+        }
+        LOG.debug("Published {} of {} message(s) to exchange '{}' routing key '{}' with confirms", messages.size() - unconfirmed.size(),
+                messages.size(), exchange, routingKey);
+        return unconfirmed;
     }
 
     /** Publishes {@code message} as it is (its properties and headers kept) and waits for the confirm. */

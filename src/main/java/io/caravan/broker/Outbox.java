@@ -73,6 +73,18 @@ public class Outbox {
         mayHaveBacklog.set(true);
     }
 
+    /** Stores messages to be relayed, all or none (one transaction); throws if PostgreSQL does not take them. */
+    public void storeAll(String exchange, String routingKey, List<Message> messages) {
+        mayHaveBacklog.set(true);
+        transactions.executeWithoutResult(tx -> jdbc.batchUpdate(
+                "INSERT INTO outbox (exchange, routing_key, message_id, content_type, headers, body) VALUES (?, ?, ?, ?, ?::jsonb, ?)",
+                messages.stream().map(m -> new Object[] {exchange, routingKey, m.getMessageProperties().getMessageId(),
+                        m.getMessageProperties().getContentType(), headersJson(m.getMessageProperties().getHeaders()), m.getBody()})
+                        .toList()));
+        writes.incrementAndGet();
+        mayHaveBacklog.set(true);
+    }
+
     /** Whether any message may be waiting (cheap, in memory); false only after a relay found the outbox empty. */
     public boolean mayHaveBacklog() {
         return mayHaveBacklog.get();
@@ -118,7 +130,8 @@ public class Outbox {
                 try {
                     publisher.publish(w.exchange(), w.routingKey(), w.message());
                     jdbc.update("DELETE FROM outbox WHERE seq = ?", w.seq());
-                    meters.counter("caravan.messages.published", "queue", w.routingKey(), "via", "outbox").increment();
+                    meters.counter("caravan.messages.published", "queue", DurablePublisher.destination(w.exchange(), w.routingKey()),
+                            "via", "outbox").increment();
                     count++;
                 } catch (PublishFailedException e) {
                     blocked.add(key);

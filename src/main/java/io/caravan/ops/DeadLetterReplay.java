@@ -55,7 +55,10 @@ import org.springframework.stereotype.Component;
  *
  * <p>A replay sends the message to the default exchange with routing key = its
  * {@code x-caravan-original-queue}, so it reaches exactly the queue it failed on (a fanout would copy it
- * into its sibling queues as well, which already had it). Body, message id and the application's
+ * into its sibling queues as well, which already had it). Several work queues may share one dead-letter
+ * queue (seed 002's {@code events.neo4j} and {@code events.qdrant} both park in {@code events.dlq}): each
+ * dead letter goes back to the one it failed on, found as {@link #originalQueue} says, and one whose
+ * queue cannot be told is left in place and reported. Body, message id and the application's
  * headers are kept; {@code x-caravan-attempts} starts again at 0 (a fresh retry ladder),
  * {@code x-caravan-first-failure} is kept, {@code x-caravan-replayed-at} and
  * {@code x-caravan-replay-count} are set, and the other {@code x-caravan-*} headers, which describe the
@@ -187,8 +190,8 @@ public class DeadLetterReplay {
 
     /** Sends the selected dead letters of {@code queue} back to the queues they failed on. */
     public ReplayReport replay(String queue, DeadLetterSelection selection) {
-        String dlq = deadLetterQueue(queue).deadLetterQueue();
-        String fallbackQueue = deadLetterQueue(queue).name();
+        List<BrokerProperties.QueueSpec> served = workQueuesOf(queue);
+        String dlq = served.get(0).deadLetterQueue();
         List<String> ids = new ArrayList<>();
         List<NotReplayed> failed = new ArrayList<>();
         Counter replayed = Counter.builder("caravan.messages.replayed")
@@ -199,8 +202,13 @@ public class DeadLetterReplay {
             if (!selection.matches(props.getMessageId(), props.getHeaders())) {
                 return false;
             }
-            String target = header(props.getHeaders(), DeadLetters.H_ORIGINAL_QUEUE);
-            target = target == null || target.isBlank() ? fallbackQueue : target;
+            String target = originalQueue(props.getHeaders(), served);
+            if (target == null) {
+                String why = "no x-caravan-original-queue or x-death header, and " + dlq + " serves several queues";
+                LOG.warn("Could not replay dead letter {} from {}; it stays there: {}", props.getMessageId(), dlq, why);
+                failed.add(new NotReplayed(props.getMessageId(), why));
+                return false;
+            }
             try {
                 Message message = republished(got.getBody(), props);
                 publisher.publish("", target, message);
@@ -320,12 +328,44 @@ public class DeadLetterReplay {
     }
 
     private BrokerProperties.QueueSpec deadLetterQueue(String queue) {
-        return broker.queues().values().stream()
+        return workQueuesOf(queue).get(0);
+    }
+
+    /**
+     * The queue a dead letter failed on: Caravan's {@code x-caravan-original-queue}; else, for a message
+     * the broker dead-lettered (e.g. its TTL ran out on the work queue), the queue of the latest
+     * {@code x-death} entry (a retry queue standing for its work queue); else the work queue, if the
+     * dead-letter queue serves only one. Null when that leaves it open (a dead-letter queue shared by
+     * several queues, such as {@code events.dlq}): replaying into the wrong queue, or into all of
+     * them, would be worse than leaving it parked.
+     */
+    static String originalQueue(Map<String, Object> headers, List<BrokerProperties.QueueSpec> served) {
+        String original = header(headers, DeadLetters.H_ORIGINAL_QUEUE);
+        if (original != null && !original.isBlank()) {
+            return original;
+        }
+        if (headers.get("x-death") instanceof List<?> deaths && !deaths.isEmpty()
+                && deaths.get(0) instanceof Map<?, ?> latest && latest.get("queue") != null) {
+            String died = latest.get("queue").toString();
+            return served.stream().filter(spec -> spec.retryQueues().contains(died)).map(BrokerProperties.QueueSpec::name)
+                    .findFirst().orElse(died);
+        }
+        return served.size() == 1 ? served.get(0).name() : null;
+    }
+
+    /** The work queues whose dead-letter queue is {@code queue} (several may share one), in key order; 404 if none. */
+    private List<BrokerProperties.QueueSpec> workQueuesOf(String queue) {
+        List<BrokerProperties.QueueSpec> served = broker.queues().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(Map.Entry::getValue)
                 .filter(spec -> spec.deadLetterQueue().equals(queue))
-                .findFirst()
-                .orElseThrow(() -> new NotFoundException("'%s' is not one of Caravan's dead-letter queues (%s)"
+                .toList();
+        if (!served.isEmpty()) {
+            return served;
+        }
+        throw new NotFoundException("'%s' is not one of Caravan's dead-letter queues (%s)"
                         .formatted(queue, String.join(", ", broker.queues().values().stream()
-                                .map(BrokerProperties.QueueSpec::deadLetterQueue).sorted().toList()))));
+                                .map(BrokerProperties.QueueSpec::deadLetterQueue).distinct().sorted().toList())));
     }
 
     private long depth(String queue) {

@@ -46,8 +46,20 @@ public class QueueOperations {
     private static final Logger LOG = LoggerFactory.getLogger(QueueOperations.class);
     private static final String RABBITMQ = "rabbitmq";
 
-    /** A queue Caravan owns: what it is for and the work queue it belongs to. */
-    private record CaravanQueue(String name, Role role, QueueSpec workQueue) { }
+    /** A queue Caravan owns: what it is for and the work queues it belongs to (several may share a dead-letter queue). */
+    private record CaravanQueue(String name, Role role, List<String> workQueues) {
+
+        CaravanQueue with(String workQueue) {
+            List<String> all = new ArrayList<>(workQueues);
+            all.add(workQueue);
+            return new CaravanQueue(name, role, List.copyOf(all));
+        }
+
+        /** The one work queue it belongs to, or null when it serves several. */
+        String workQueue() {
+            return workQueues.size() == 1 ? workQueues.get(0) : null;
+        }
+    }
 
     private final Map<String, CaravanQueue> caravanQueues = new LinkedHashMap<>();
     private final List<Map.Entry<String, QueueSpec>> workQueues;
@@ -65,10 +77,11 @@ public class QueueOperations {
         this.workQueues = broker.queues().entrySet().stream().sorted(Map.Entry.comparingByKey()).toList();
         for (Map.Entry<String, QueueSpec> entry : workQueues) {
             QueueSpec spec = entry.getValue();
-            caravanQueues.put(spec.name(), new CaravanQueue(spec.name(), Role.WORK, spec));
-            caravanQueues.put(spec.deadLetterQueue(), new CaravanQueue(spec.deadLetterQueue(), Role.DEAD_LETTER, spec));
+            caravanQueues.put(spec.name(), new CaravanQueue(spec.name(), Role.WORK, List.of(spec.name())));
+            caravanQueues.merge(spec.deadLetterQueue(), new CaravanQueue(spec.deadLetterQueue(), Role.DEAD_LETTER, List.of(spec.name())),
+                    (shared, next) -> shared.with(spec.name()));
             for (String retryQueue : spec.retryQueues()) {
-                caravanQueues.put(retryQueue, new CaravanQueue(retryQueue, Role.RETRY, spec));
+                caravanQueues.put(retryQueue, new CaravanQueue(retryQueue, Role.RETRY, List.of(spec.name())));
             }
         }
     }
@@ -100,7 +113,7 @@ public class QueueOperations {
         CaravanQueue queue = caravanQueue(name);
         try {
             RabbitManagementClient.QueueCounts counts = management.queue(name);
-            return new QueueStats(name, queue.role(), queue.workQueue().name(), counts.messagesReady(),
+            return new QueueStats(name, queue.role(), queue.workQueue(), queue.workQueues(), counts.messagesReady(),
                     counts.messagesUnacknowledged(), counts.consumers(), counts.publishRate(), counts.deliverRate(), MANAGEMENT_API);
         } catch (HttpClientErrorException.NotFound e) {
             // the API does not know the queue; the passive declare below says whether the broker has it
@@ -112,7 +125,7 @@ public class QueueOperations {
         if (info == null) {
             throw missingOnBroker(name);
         }
-        return new QueueStats(name, queue.role(), queue.workQueue().name(), (long) info.getMessageCount(), null,
+        return new QueueStats(name, queue.role(), queue.workQueue(), queue.workQueues(), (long) info.getMessageCount(), null,
                 info.getConsumerCount(), null, null, PASSIVE_DECLARE);
     }
 

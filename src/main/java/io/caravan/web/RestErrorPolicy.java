@@ -1,6 +1,8 @@
 package io.caravan.web;
 
 import io.caravan.broker.PublishFailedException;
+import io.caravan.store.StoreFailures;
+import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -10,8 +12,9 @@ import org.springframework.stereotype.Component;
 /**
  * How a REST-facing route answers when something fails, applied by {@code routeConfigurationId: rest-errors}:
  * bad input → 400 naming the fields, not allowed → 403, unknown resource → 404, over a rate limit → 429,
- * neither broker nor outbox took the message, a store or service the request needs is unreachable → 503
- * with Retry-After, anything else → 500. All as problem+json; none of them publishes or stores anything.
+ * neither broker nor outbox took the message, a store or service the request needs is unreachable
+ * (PostgreSQL, Redis, and Neo4j or Qdrant through {@link StoreFailures}) → 503 with Retry-After, anything
+ * else → 500. All as problem+json; none of them publishes or stores anything.
  */
 @Component
 public class RestErrorPolicy extends RouteConfigurationBuilder {
@@ -52,6 +55,12 @@ public class RestErrorPolicy extends RouteConfigurationBuilder {
                 .onException(DependencyUnavailableException.class)
                     .handled(true)
                     .bean("problemResponses", "dependencyUnavailable")
+                .end()
+                .onException(Exception.class)
+                    .onWhen(exchange -> StoreFailures.isUnavailable(exchange.getException() != null ? exchange.getException()
+                            : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)))
+                    .handled(true)
+                    .bean("problemResponses", "storeUnavailable")
                 .end()
                 .onException(Exception.class)
                     .handled(true)

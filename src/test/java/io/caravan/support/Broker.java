@@ -50,8 +50,8 @@ public final class Broker {
         }
     }
 
-    /** Consumers attached to {@code queue} (passive declare: fails if the queue does not exist). */
-    public static long consumers(String queue) throws Exception {
+    /** Consumers on {@code queue}, from every application (passive declare). */
+    public static int consumers(String queue) throws Exception {
         try (Connection connection = factory().newConnection("caravan-test-probe");
              Channel channel = connection.createChannel()) {
             return channel.queueDeclarePassive(queue).getConsumerCount();

@@ -9,7 +9,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Base of the tests that run the whole of Caravan on a random port against the real RabbitMQ,
- * PostgreSQL and Redis and an in-process Neo4j. Subclasses with the same configuration share one
+ * PostgreSQL and Redis, an in-process Neo4j and the in-process Qdrant-protocol test server. Subclasses with the same configuration share one
  * running application.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -32,6 +32,10 @@ public abstract class CaravanTest {
     @DynamicPropertySource
     static void realServices(DynamicPropertyRegistry registry) {
         RealServices.requireReachable();
-        registry.add("spring.neo4j.uri", TestNeo4j::boltUri);
+        // through the variables application.yaml reads, so that a subclass can still set
+        // spring.neo4j.uri or camel.component.qdrant.* itself (its registrations run before these)
+        registry.add("NEO4J_URI", TestNeo4j::boltUri);
+        registry.add("QDRANT_HOST", TestQdrant::host);
+        registry.add("QDRANT_GRPC_PORT", TestQdrant::port);
     }
 }
