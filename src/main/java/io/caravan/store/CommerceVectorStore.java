@@ -30,10 +30,13 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.caravan.commerce.CommerceEvent;
 import io.caravan.commerce.CommerceProperties;
 import io.caravan.web.NotFoundException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.WithPayloadSelectorFactory;
 import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.PointId;
@@ -184,7 +187,7 @@ public class CommerceVectorStore {
     public int refreshProfile(String userId) {
         List<InteractionVectoriser.Interaction> interactions = new ArrayList<>();
         for (RetrievedPoint point : scroll(collections.interactionsCollection(),
-                Filter.newBuilder().addMust(matchKeyword("user_id", userId)).build())) {
+                Filter.newBuilder().addMust(matchKeyword("user_id", userId)).build(), "product_id", "category", "price", "event_type")) {
             Map<String, Value> payload = point.getPayloadMap();
             interactions.add(new InteractionVectoriser.Interaction(text(payload.get("product_id")),
                     text(payload.get("category")), number(payload.get("price")), text(payload.get("event_type"))));
@@ -235,7 +238,7 @@ public class CommerceVectorStore {
 
         Set<String> bought = new LinkedHashSet<>();
         for (RetrievedPoint point : scroll(collections.interactionsCollection(), Filter.newBuilder()
-                .addMust(matchKeyword("user_id", userId)).addMust(matchKeyword("event_type", "purchase")).build())) {
+                .addMust(matchKeyword("user_id", userId)).addMust(matchKeyword("event_type", "purchase")).build(), "product_id")) {
             bought.add(text(point.getPayloadMap().get("product_id")));
         }
         Filter.Builder filter = Filter.newBuilder();
@@ -274,6 +277,7 @@ public class CommerceVectorStore {
                 await(client.createCollectionAsync(name, VectorParams.newBuilder()
                         .setSize(vectoriser.dimension()).setDistance(Distance.Cosine).build()));
                 LOG.info("Qdrant: created collection {} ({} dimensions, cosine)", name, vectoriser.dimension());
+                indexKeywords(name);
                 return;
             } catch (RuntimeException e) {
                 if (!await(client.collectionExistsAsync(name))) {
@@ -289,14 +293,36 @@ public class CommerceVectorStore {
         }
     }
 
-    /** Every point of a collection matching the filter, payload only, page by page. */
-    private List<RetrievedPoint> scroll(String collection, Filter filter) {
+    /**
+     * Keyword indexes on the fields the flow filters by, so a profile refresh or a recommendation reads
+     * one user's points without scanning the collection. A server without payload indexes (the
+     * in-memory test server answers UNIMPLEMENTED) filters without them.
+     */
+    private void indexKeywords(String collection) {
+        List<String> fields = collection.equals(collections.interactionsCollection()) ? List.of("user_id", "event_type", "product_id")
+                : collection.equals(collections.productsCollection()) ? List.of("product_id") : List.of("user_id");
+        for (String field : fields) {
+            try {
+                await(client.createPayloadIndexAsync(collection, field, PayloadSchemaType.Keyword, null, true, null, null));
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED) {
+                    throw e;
+                }
+                LOG.info("Qdrant: no payload indexes on this server ({}); {} is filtered without them", e.getStatus().getDescription(),
+                        collection);
+                return;
+            }
+        }
+    }
+
+    /** Every point of a collection matching the filter, with these payload fields only, page by page. */
+    private List<RetrievedPoint> scroll(String collection, Filter filter, String... fields) {
         List<RetrievedPoint> points = new ArrayList<>();
         ScrollPoints.Builder request = ScrollPoints.newBuilder()
                 .setCollectionName(collection)
                 .setFilter(filter)
                 .setLimit(SCROLL_PAGE)
-                .setWithPayload(WithPayloadSelectorFactory.enable(true));
+                .setWithPayload(WithPayloadSelectorFactory.include(List.of(fields)));
         while (true) {
             ScrollResponse page = await(client.scrollAsync(request.build()));
             points.addAll(page.getResultList());
