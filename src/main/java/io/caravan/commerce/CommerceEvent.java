@@ -14,8 +14,4 @@ import java.time.OffsetDateTime;
  * @param price       the product's price; may be null
  */
 public record CommerceEvent(String eventId, String userId, String productId, String eventType, String userSession,
-                            OffsetDateTime timestamp, String category, Double price) {
-
-    /** The kinds of event seed 002 knows, in the order a shopper usually meets them. */
-    public static final java.util.List<String> TYPES = java.util.List.of("view", "cart", "remove_from_cart", "purchase");
-}
+                            OffsetDateTime timestamp, String category, Double price) { }

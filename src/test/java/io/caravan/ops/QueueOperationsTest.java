@@ -59,8 +59,10 @@ class QueueOperationsTest extends CaravanTest {
         assertThat(health.json().get("reachable").asBoolean()).isTrue();
         assertThat(health.json().get("version").asText()).isEqualTo(Broker.serverVersion());
         assertThat(health.json().get("management_api").asBoolean()).isTrue();
+        // every flow's queues, e.g. chat-history's and commerce-events' (whose dead-letter queue is shared)
         assertThat(fieldNames(health.json().get("queues"))).contains(
-                QUEUE, DLQ, RETRY_QUEUES.get(0), RETRY_QUEUES.get(1), RETRY_QUEUES.get(2));
+                QUEUE, DLQ, RETRY_QUEUES.get(0), RETRY_QUEUES.get(1), RETRY_QUEUES.get(2),
+                "events.neo4j", "events.neo4j.retry.3", "events.qdrant", "events.qdrant.retry.1", "events.dlq");
         health.json().get("queues").forEach(exists -> assertThat(exists.asBoolean()).isTrue());
     }
 
