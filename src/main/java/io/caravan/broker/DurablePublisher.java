@@ -115,18 +115,19 @@ public class DurablePublisher {
     public String publish(String exchange, String routingKey, Message message) {
         String messageId = message.getMessageProperties().getMessageId();
         if (outbox.mayHaveBacklog() && outbox.hasBacklog(exchange, routingKey)) {
-            return toOutbox(exchange, routingKey, message, "older messages for '" + routingKey + "' are still waiting");
+            return toOutbox(exchange, routingKey, List.of(message), "older messages for '" + routingKey + "' are still waiting");
         }
         try {
             publisher.publish(exchange, routingKey, message);
-            meters.counter("caravan.messages.accepted", "queue", routingKey, "via", VIA_BROKER).increment();
-            meters.counter("caravan.messages.published", "queue", routingKey, "via", "ingress").increment();
+            String destination = destination(exchange, routingKey);
+            meters.counter("caravan.messages.accepted", "queue", destination, "via", VIA_BROKER).increment();
+            meters.counter("caravan.messages.published", "queue", destination, "via", "ingress").increment();
             return VIA_BROKER;
         } catch (UnroutableException e) {
             throw e;
         } catch (PublishFailedException e) {
             LOG.warn("Broker did not take message {} for '{}': {}; storing it in the outbox", messageId, routingKey, e.getMessage());
-            return toOutbox(exchange, routingKey, message, e.getMessage());
+            return toOutbox(exchange, routingKey, List.of(message), e.getMessage());
         }
     }
 
@@ -141,18 +142,6 @@ public class DurablePublisher {
         meters.counter("caravan.messages.accepted", "queue", destination, "via", VIA_OUTBOX).increment(messages.size());
         LOG.info("Accepted {} message(s) for '{}' into the outbox ({}…): {}", messages.size(), destination,
                 messages.get(0).getMessageProperties().getMessageId(), why);
-        return VIA_OUTBOX;
-    }
-
-    private String toOutbox(String exchange, String routingKey, Message message, String why) {
-        try {
-            outbox.store(exchange, routingKey, message);
-        } catch (DataAccessException e) {
-            throw new PublishFailedException("neither the broker nor the outbox took the message (" + why + "; outbox: "
-                    + e.getMostSpecificCause().getMessage() + ")", e);
-        }
-        meters.counter("caravan.messages.accepted", "queue", routingKey, "via", VIA_OUTBOX).increment();
-        LOG.info("Accepted message {} for '{}' into the outbox: {}", message.getMessageProperties().getMessageId(), routingKey, why);
         return VIA_OUTBOX;
     }
 }

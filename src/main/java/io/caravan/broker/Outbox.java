@@ -63,16 +63,6 @@ public class Outbox {
                 .description("messages accepted but not yet handed to the broker").register(meters);
     }
 
-    /** Stores a message to be relayed; throws if PostgreSQL does not take it either. */
-    public void store(String exchange, String routingKey, Message message) {
-        MessageProperties props = message.getMessageProperties();
-        mayHaveBacklog.set(true);
-        jdbc.update("INSERT INTO outbox (exchange, routing_key, message_id, content_type, headers, body) VALUES (?, ?, ?, ?, ?::jsonb, ?)",
-                exchange, routingKey, props.getMessageId(), props.getContentType(), headersJson(props.getHeaders()), message.getBody());
-        writes.incrementAndGet();
-        mayHaveBacklog.set(true);
-    }
-
     /** Stores messages to be relayed, all or none (one transaction); throws if PostgreSQL does not take them. */
     public void storeAll(String exchange, String routingKey, List<Message> messages) {
         mayHaveBacklog.set(true);
