@@ -141,15 +141,17 @@ class SecurityTest extends CaravanTest {
 
     @Test
     void productionRefusesToStartWithoutAKey() {
+        // command-line arguments: they outrank ./application.yaml (builder properties are defaults and would lose
+        // to its DB_URL); the database is created if missing, so the test needs nothing an earlier run left behind
         assertThatThrownBy(() -> new SpringApplicationBuilder(CaravanApplication.class)
                 .profiles("prod")
-                .properties(
-                        "server.port=0",
-                        "spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
-                        "spring.neo4j.uri=" + TestNeo4j.boltUri(),
-                        "caravan.security.jwt.secret=",
-                        "caravan.broker.queues.chat-history.name=chat_history.prod-test")
-                .run().close())
+                .run("--server.port=0",
+                        "--spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
+                        "--caravan.dev.create-database=true",
+                        "--spring.neo4j.uri=" + TestNeo4j.boltUri(),
+                        "--caravan.security.jwt.secret=",
+                        "--caravan.broker.queues.chat-history.name=chat_history.prod-test")
+                .close())
                 .rootCause()
                 .hasMessageContaining("No JWT key configured")
                 .hasMessageContaining("CARAVAN_JWT_SECRET");

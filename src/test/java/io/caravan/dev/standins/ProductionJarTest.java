@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The production jar (built as the Dockerfile builds it, {@code -Dprod}) holds no stand-in and none of
- * their libraries. Builds it into {@code target/prod}, offline, from this checkout.
+ * their libraries. Builds it into {@code target/prod} from this checkout, online: the prod profile's dependency tree
+ * differs from the dev build's, so on a fresh machine it needs artifacts the outer build never downloaded. The nested
+ * build inherits {@code MAVEN_ARGS}, so it uses the same local repository as the build that runs this test.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ProductionJarTest {
@@ -25,7 +27,7 @@ class ProductionJarTest {
     void theProdBuildLeavesOutTheStandInsAndTheirDependencies() throws Exception {
         Path out = Path.of("target", "prod").toAbsolutePath();
         Path log = Files.createDirectories(Path.of("target")).resolve("prod-build.log");
-        Process build = new ProcessBuilder(new File("mvnw").getAbsolutePath(), "-B", "-q", "-o", "-Dprod", "-Dmaven.test.skip=true",
+        Process build = new ProcessBuilder(new File("mvnw").getAbsolutePath(), "-B", "-q", "-ntp", "-Dprod", "-Dmaven.test.skip=true",
                 "-Dcaravan.build.dir=" + out, "package")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertThat(build.waitFor(9, TimeUnit.MINUTES)).as("prod build finished").isTrue();
