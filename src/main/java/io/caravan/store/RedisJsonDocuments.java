@@ -2,6 +2,7 @@ package io.caravan.store;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -19,20 +20,27 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  * JSON objects kept as Redis strings with a TTL, the way seed 003's {@code RedisCache} keeps them (so
  * {@code redis-cli GET conversation:1} shows the document). An update is read-modify-write under
  * {@code WATCH}/{@code MULTI}/{@code EXEC}, retried when another request changed the key meanwhile, so
- * two concurrent requests for one student never lose each other's change. Redis failures surface as
- * Spring's {@code DataAccessException}s; the stores decide what they mean.
+ * two concurrent requests for one student never lose each other's change. Within this instance the updates
+ * of one key also take turns (a lock striped by key): WATCH alone lets a busy instance's threads invalidate
+ * each other until the attempts run out, and WATCH is then left to guard against other instances only.
+ * Redis failures surface as Spring's {@code DataAccessException}s; the stores decide what they mean.
  */
 final class RedisJsonDocuments {
 
     private static final int MAX_ATTEMPTS = 20;
+    private static final int STRIPES = 64;
     private static final Logger LOG = LoggerFactory.getLogger(RedisJsonDocuments.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
 
     RedisJsonDocuments(StringRedisTemplate redis, ObjectMapper json) {
         this.redis = redis;
         this.json = json;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
     }
 
     /** The document at {@code key}, or null if there is none. */
@@ -45,6 +53,16 @@ final class RedisJsonDocuments {
      * the result with {@code ttl} and returns it.
      */
     ObjectNode update(String key, Duration ttl, UnaryOperator<ObjectNode> change) {
+        ReentrantLock lock = stripes[Math.floorMod(key.hashCode(), STRIPES)];
+        lock.lock();
+        try {
+            return watchedUpdate(key, ttl, change);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ObjectNode watchedUpdate(String key, Duration ttl, UnaryOperator<ObjectNode> change) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             ObjectNode[] next = new ObjectNode[1];
             List<Object> committed = redis.execute(new SessionCallback<List<Object>>() {

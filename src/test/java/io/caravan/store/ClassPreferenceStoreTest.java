@@ -66,6 +66,31 @@ class ClassPreferenceStoreTest {
     }
 
     @Test
+    void twoInstancesAnsweringForOneStudentKeepEveryAnswer() throws Exception {
+        // two stores on their own connections: two Caravan instances, kept apart only by WATCH
+        List<ClassPreferenceStore> instances = List.of(new ClassPreferenceStore(redis(port()), json, settings),
+                new ClassPreferenceStore(redis(port()), json, settings));
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Map<String, Object>>> answers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String key = "key-" + i;
+                ClassPreferenceStore instance = instances.get(i % 2);
+                answers.add(threads.submit(() -> instance.update(student, key, key.length(), "in_progress")));
+            }
+            for (Future<Map<String, Object>> answer : answers) {
+                assertThat(answer.get(20, TimeUnit.SECONDS)).containsEntry("cached", true);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> preferences = (Map<String, Object>) instances.get(0).find(student).get("preferences");
+        assertThat(preferences).hasSize(40);
+    }
+
+    @Test
     void theConversationKeepsAtMostMaxTurns() {
         ConversationStore store = new ConversationStore(redis(port()), json, settings);
 
