@@ -5,9 +5,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * The route template {@code durable-consumer}: one shape for every queue a flow consumes. It takes a
- * message from a durable queue, keeps the original for dead-lettering, reads it as every ingress does
- * ({@code web/StrictJson}: one document that every sink can store, else poison), validates it against
- * a JSON Schema, parses it and hands it to the flow's sink. The container acks only after the sink returned,
+ * message from a durable queue, keeps the original for dead-lettering, validates it against a JSON
+ * Schema, checks it as every ingress does ({@code web/StrictJson}: one document that every sink can
+ * store, else poison), parses it and hands it to the flow's sink. The container acks only after the sink returned,
  * i.e. after the store committed. Failures follow {@link ConsumerFailurePolicy}.
  *
  * <p>Parameters: {@code queue} (broker name), {@code schema} (classpath JSON Schema), {@code sink}
@@ -38,8 +38,8 @@ public class DurableConsumerTemplate extends RouteBuilder {
                     .autoStartup("{{autoStartup}}")
                     .setProperty(DeadLetters.ON_DEAD_LETTER, constant("{{onDeadLetter}}"))
                     .bean("deadLetters", "remember(${exchange}, '{{queue}}')")
-                    .bean("strictJson", "requireStorable")
                     .to("json-validator:{{schema}}")
+                    .bean("strictJson", "requireStorable")
                     .unmarshal().json()
                     .to("{{sink}}")
                     .to("micrometer:counter:caravan.messages.stored?tags.queue={{queue}}");

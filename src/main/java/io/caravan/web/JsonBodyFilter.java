@@ -13,6 +13,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -25,6 +26,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * the endpoints that take none, and is refused by the flow's JSON Schema where one is required.
  */
 public class JsonBodyFilter extends OncePerRequestFilter {
+
+    /**
+     * The most a body may hold. Above the longest string Jackson reads (20 million characters, refused as
+     * a 400 naming the field), so that limit still speaks first; a body is held in memory to be checked.
+     */
+    static final int MAX_BODY_BYTES = 32 * 1024 * 1024;
 
     private final StrictJson strictJson;
     private final ProblemWriter problems;
@@ -47,7 +54,12 @@ public class JsonBodyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        byte[] body = request.getInputStream().readAllBytes();
+        byte[] body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        if (body.length > MAX_BODY_BYTES) {
+            problems.write(request, response, HttpStatus.PAYLOAD_TOO_LARGE,
+                    "A request body may have at most " + MAX_BODY_BYTES + " bytes; nothing was accepted.");
+            return;
+        }
         if (body.length > 0) {
             try {
                 strictJson.read(body);

@@ -54,7 +54,7 @@ class AuthorizationMatrixTest extends CaravanTest {
             new Row("GET", "/chat/session/{session}", null, s(200), s(404), s(200)),
             new Row("POST", "/events", EVENT, s(202), s(403), s(202)),
             new Row("POST", "/events/batch", "{\"events\": [" + EVENT + "]}", s(202), s(403), s(202)),
-            new Row("GET", "/recommendations/" + OWNER, null, s(200), s(403), s(200)),
+            new Row("GET", "/recommendations/" + OWNER, null, s(200, 404), s(403), s(200, 404)), // 404: no profile yet
             new Row("POST", "/assistant/messages", "{\"student_id\": " + STUDENT + ", \"message\": \"m\", \"response\": \"r\", \"intent\": \"general\"}",
                     s(202), s(403), s(202)),
             new Row("GET", "/assistant/conversations/" + STUDENT, null, s(200, 404), s(403), s(200, 404)),
