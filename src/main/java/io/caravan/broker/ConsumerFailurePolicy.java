@@ -2,7 +2,8 @@ package io.caravan.broker;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
-import org.apache.camel.component.jsonvalidator.JsonValidationException;
+import org.apache.camel.ValidationException;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -10,7 +11,9 @@ import org.springframework.stereotype.Component;
  * {@code routeConfigurationId: consumer-failures}. One owner per failure class:
  *
  * <ul>
- *   <li>Poison (not JSON, schema violation, {@link PoisonMessageException}): dead-lettered at once,
+ *   <li>Poison (not JSON, empty, schema violation: Camel's {@link ValidationException}, {@link PoisonMessageException}, a value no sink can store,
+ *       and a store's refusal of a value: {@link DataIntegrityViolationException}, i.e. bad encoding,
+ *       out of range, a check or not-null violation, which no retry can change): dead-lettered at once,
  *       no retry of any kind.</li>
  *   <li>Anything else is transient (store down, timeout). Camel retries it in-process
  *       {@code caravan.broker.immediate-retries} times (default 1, after 100 ms: rides out a dropped
@@ -31,7 +34,8 @@ public class ConsumerFailurePolicy extends RouteConfigurationBuilder {
     @Override
     public void configuration() {
         routeConfiguration(ID)
-                .onException(JsonValidationException.class, JsonProcessingException.class, PoisonMessageException.class)
+                .onException(ValidationException.class, JsonProcessingException.class, PoisonMessageException.class,
+                        DataIntegrityViolationException.class)
                     .handled(true)
                     .maximumRedeliveries(0)
                     .bean("deadLetters", "park(${exchange}, 'POISON')")

@@ -6,7 +6,8 @@ import org.springframework.stereotype.Component;
 /**
  * The route template {@code durable-consumer}: one shape for every queue a flow consumes. It takes a
  * message from a durable queue, keeps the original for dead-lettering, validates it against a JSON
- * Schema, parses it and hands it to the flow's sink. The container acks only after the sink returned,
+ * Schema, checks it as every ingress does ({@code web/StrictJson}: one document that every sink can
+ * store, else poison), parses it and hands it to the flow's sink. The container acks only after the sink returned,
  * i.e. after the store committed. Failures follow {@link ConsumerFailurePolicy}.
  *
  * <p>Parameters: {@code queue} (broker name), {@code schema} (classpath JSON Schema), {@code sink}
@@ -38,6 +39,7 @@ public class DurableConsumerTemplate extends RouteBuilder {
                     .setProperty(DeadLetters.ON_DEAD_LETTER, constant("{{onDeadLetter}}"))
                     .bean("deadLetters", "remember(${exchange}, '{{queue}}')")
                     .to("json-validator:{{schema}}")
+                    .bean("strictJson", "requireStorable")
                     .unmarshal().json()
                     .to("{{sink}}")
                     .to("micrometer:counter:caravan.messages.stored?tags.queue={{queue}}");

@@ -1,5 +1,6 @@
 package io.caravan.commerce;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -37,6 +38,14 @@ public class CommerceEvents {
     private static final DateTimeFormatter SEED_EVENT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final CommerceProperties settings;
+    /**
+     * The times an event may carry: from the Unix epoch to the end of 2099. Outside it a time is a client's
+     * mistake (seconds sent as milliseconds, a placeholder), and far outside it no store keeps it faithfully.
+     */
+    static final Instant EARLIEST = Instant.EPOCH;
+    static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
+    private static final String OUTSIDE_WINDOW = "outside 1970-01-01T00:00:00Z .. 2099-12-31T23:59:59Z";
+
     private final Caller caller;
 
     public CommerceEvents(CommerceProperties settings, Caller caller) {
@@ -122,6 +131,8 @@ public class CommerceEvents {
                     : OffsetDateTime.now(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
             throw new PoisonMessageException("timestamp: not an ISO-8601 date-time: " + e.getParsedString());
+        } catch (DateTimeException e) {
+            throw new PoisonMessageException("timestamp: " + e.getMessage());
         }
         String session = text(message.get("user_session"));
         return new CommerceEvent(eventId, String.valueOf(message.get("user_id")), String.valueOf(message.get("product_id")),
@@ -160,6 +171,8 @@ public class CommerceEvents {
             timestamp = request.get("timestamp") == null ? OffsetDateTime.now(ZoneOffset.UTC) : timestamp(request.get("timestamp"));
         } catch (DateTimeParseException e) {
             throw new InvalidRequestException(at + "timestamp", "not an ISO-8601 date-time or epoch seconds: " + e.getParsedString());
+        } catch (DateTimeException e) {
+            throw new InvalidRequestException(at + "timestamp", e.getMessage());
         }
         message.put("timestamp", timestamp.toString());
         if (request.get("category") != null) {
@@ -184,18 +197,28 @@ public class CommerceEvents {
      */
     static OffsetDateTime timestamp(Object value) {
         if (value instanceof Number epochSeconds) {
-            return Instant.ofEpochMilli((long) (epochSeconds.doubleValue() * 1000)).atOffset(ZoneOffset.UTC);
+            double seconds = epochSeconds.doubleValue();
+            // checked before the cast: (long) of a huge double saturates and would pass as year 292 million
+            if (!(seconds >= EARLIEST.getEpochSecond() && seconds < LATEST.getEpochSecond())) {
+                throw new DateTimeException(OUTSIDE_WINDOW);
+            }
+            return Instant.ofEpochMilli((long) (seconds * 1000)).atOffset(ZoneOffset.UTC);
         }
         String text = value.toString().trim();
+        OffsetDateTime time;
         try {
-            return OffsetDateTime.parse(text);
+            time = OffsetDateTime.parse(text);
         } catch (DateTimeParseException notOffset) {
             try {
-                return LocalDateTime.parse(text).atOffset(ZoneOffset.UTC);
+                time = LocalDateTime.parse(text).atOffset(ZoneOffset.UTC);
             } catch (DateTimeParseException notLocal) {
-                return LocalDateTime.parse(text, SEED_EVENT_TIME).atOffset(ZoneOffset.UTC);
+                time = LocalDateTime.parse(text, SEED_EVENT_TIME).atOffset(ZoneOffset.UTC);
             }
         }
+        if (time.toInstant().isBefore(EARLIEST) || !time.toInstant().isBefore(LATEST)) {
+            throw new DateTimeException(OUTSIDE_WINDOW);
+        }
+        return time;
     }
 
     private static Object firstPresent(Map<String, Object> message, String... names) {

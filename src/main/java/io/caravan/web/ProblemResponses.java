@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.ValidationMessage;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
+import org.apache.camel.component.jsonvalidator.NoJsonBodyValidationException;
 import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,9 @@ public class ProblemResponses {
         JsonValidationException e = caught(exchange, JsonValidationException.class);
         List<InvalidRequestException.FieldError> errors = e == null ? List.of() : fieldErrors(e);
         if (errors.isEmpty()) {
-            errors = List.of(new InvalidRequestException.FieldError("body", "is not a JSON object"));
+            errors = List.of(new InvalidRequestException.FieldError("body",
+                    caught(exchange, NoJsonBodyValidationException.class) != null ? "is empty or null; a JSON document is required"
+                            : "is not a JSON object"));
         }
         badRequest(exchange, errors);
     }
@@ -48,6 +51,14 @@ public class ProblemResponses {
     public void invalidRequest(Exchange exchange) {
         InvalidRequestException e = caught(exchange, InvalidRequestException.class);
         badRequest(exchange, e.errors());
+    }
+
+    /** 400: a store refused a value of the request (bad encoding, out of range, a check); nothing was accepted. */
+    public void refusedByStore(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LOG.info("Refused {} {}: a store refused a value: {}", method(exchange), path(exchange),
+                cause == null ? "unknown" : cause.getMessage());
+        badRequest(exchange, List.of(new InvalidRequestException.FieldError("body", "holds a value a store cannot keep")));
     }
 
     /** 403: the caller may not do this. */

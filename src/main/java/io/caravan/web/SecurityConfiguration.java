@@ -23,7 +23,6 @@ import org.springframework.core.annotation.Order;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.GrantedAuthority;
@@ -38,6 +37,9 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 
@@ -112,26 +114,38 @@ public class SecurityConfiguration {
     /** Hawtio and Jolokia: a browser session after a form login, or an admin bearer token (scripts). */
     @Bean
     @Order(1)
-    SecurityFilterChain consoleSecurity(HttpSecurity http, JwtAuthenticationConverter jwt, ObjectMapper json) throws Exception {
+    SecurityFilterChain consoleSecurity(HttpSecurity http, JwtAuthenticationConverter jwt, ProblemWriter problems) throws Exception {
         CsrfTokenRequestAttributeHandler csrfHandler = new CsrfTokenRequestAttributeHandler();
         csrfHandler.setCsrfRequestAttributeName(null); // Hawtio reads the XSRF-TOKEN cookie itself
+        LoginUrlAuthenticationEntryPoint loginForm = new LoginUrlAuthenticationEntryPoint("/login");
         return http
                 .securityMatcher(SecurityConfiguration::isConsole)
                 .authorizeHttpRequests(a -> a.requestMatchers("/login").permitAll().anyRequest().hasRole("admin"))
                 .formLogin(form -> form.defaultSuccessUrl("/actuator/hawtio/", false))
-                .oauth2ResourceServer(o -> o.jwt(j -> j.jwtAuthenticationConverter(jwt)))
+                .oauth2ResourceServer(o -> o
+                        .jwt(j -> j.jwtAuthenticationConverter(jwt))
+                        .authenticationEntryPoint((req, res, ex) -> unauthorized(problems, req, res)))
+                // CSRF guards the console's session cookie. A request with a bearer token, or without any session
+                // to ride on, carries no ambient credential: it is authenticated (or refused 401) like any other,
+                // so an anonymous POST is told to authenticate rather than that its CSRF token is missing.
                 .csrf(csrf -> csrf.csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                         .csrfTokenRequestHandler(csrfHandler)
-                        .ignoringRequestMatchers(request -> request.getHeader("Authorization") != null))
-                .exceptionHandling(e -> e.accessDeniedHandler((req, res, ex) -> problem(json, req, res, HttpStatus.FORBIDDEN,
-                        "This needs the admin role.")))
+                        .ignoringRequestMatchers(request -> request.getHeader("Authorization") != null
+                                || request.getSession(false) == null && !"/login".equals(path(request))))
+                // a browser is sent to the login form; a script (Jolokia clients, curl) gets 401 problem+json
+                .exceptionHandling(e -> e
+                        .defaultAuthenticationEntryPointFor(loginForm, SecurityConfiguration::wantsHtml)
+                        .defaultAuthenticationEntryPointFor((req, res, ex) -> unauthorized(problems, req, res), request -> true)
+                        .accessDeniedHandler((req, res, ex) -> problems.write(req, res, HttpStatus.FORBIDDEN,
+                                "This needs the admin role.")))
                 .build();
     }
 
     /** Everything else: stateless bearer tokens. */
     @Bean
     @Order(2)
-    SecurityFilterChain apiSecurity(HttpSecurity http, JwtAuthenticationConverter jwt, ObjectMapper json) throws Exception {
+    SecurityFilterChain apiSecurity(HttpSecurity http, JwtAuthenticationConverter jwt, ProblemWriter problems, StrictJson strictJson)
+            throws Exception {
         return http
                 .authorizeHttpRequests(a -> a
                         .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness", "/api-doc", "/api-doc/**",
@@ -141,15 +155,32 @@ public class SecurityConfiguration {
                         .anyRequest().hasAnyRole("user", "admin"))
                 .oauth2ResourceServer(o -> o
                         .jwt(j -> j.jwtAuthenticationConverter(jwt))
-                        .authenticationEntryPoint((req, res, ex) -> unauthorized(json, req, res))
-                        .accessDeniedHandler((req, res, ex) -> forbidden(json, req, res)))
+                        .authenticationEntryPoint((req, res, ex) -> unauthorized(problems, req, res))
+                        .accessDeniedHandler((req, res, ex) -> forbidden(problems, req, res)))
                 .exceptionHandling(e -> e
-                        .authenticationEntryPoint((req, res, ex) -> unauthorized(json, req, res))
-                        .accessDeniedHandler((req, res, ex) -> forbidden(json, req, res)))
+                        .authenticationEntryPoint((req, res, ex) -> unauthorized(problems, req, res))
+                        .accessDeniedHandler((req, res, ex) -> forbidden(problems, req, res)))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .csrf(csrf -> csrf.disable())
                 .addFilterAfter(new CallerHeaders(), BearerTokenAuthenticationFilter.class)
+                // the JSON door, once the caller is known to be allowed in
+                .addFilterAfter(new JsonBodyFilter(strictJson, problems), AuthorizationFilter.class)
                 .build();
+    }
+
+    @Bean
+    ProblemWriter problemWriter(ObjectMapper json) {
+        return new ProblemWriter(json);
+    }
+
+    /**
+     * Paths Spring Security's firewall refuses ({@code ;}, {@code %2e%2e}, {@code %5C}, …): 400 problem+json
+     * rather than the container's default error.
+     */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler(ProblemWriter problems) {
+        return (request, response, e) -> problems.write(request, response, HttpStatus.BAD_REQUEST,
+                "The request's path or headers are not acceptable: " + e.getMessage());
     }
 
     /**
@@ -157,9 +188,18 @@ public class SecurityConfiguration {
      * which Spring MVC's path matchers (used for string patterns) do not see.
      */
     private static boolean isConsole(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String path = path(request);
         return path.startsWith("/actuator/hawtio") || path.startsWith("/actuator/jolokia")
                 || path.equals("/login") || path.equals("/logout");
+    }
+
+    private static String path(HttpServletRequest request) {
+        return request.getRequestURI().substring(request.getContextPath().length());
+    }
+
+    private static boolean wantsHtml(HttpServletRequest request) {
+        String accept = request.getHeader("Accept");
+        return accept != null && accept.contains("text/html");
     }
 
     private static Converter<Jwt, Collection<GrantedAuthority>> roles(String claim) {
@@ -179,21 +219,12 @@ public class SecurityConfiguration {
         };
     }
 
-    private static void unauthorized(ObjectMapper json, HttpServletRequest req, HttpServletResponse res) throws IOException {
+    private static void unauthorized(ProblemWriter problems, HttpServletRequest req, HttpServletResponse res) throws IOException {
         res.setHeader("WWW-Authenticate", "Bearer");
-        problem(json, req, res, HttpStatus.UNAUTHORIZED, "A valid bearer token is required.");
+        problems.write(req, res, HttpStatus.UNAUTHORIZED, "A valid bearer token is required.");
     }
 
-    private static void forbidden(ObjectMapper json, HttpServletRequest req, HttpServletResponse res) throws IOException {
-        problem(json, req, res, HttpStatus.FORBIDDEN, "Your token does not carry the role this needs.");
-    }
-
-    private static void problem(ObjectMapper json, HttpServletRequest req, HttpServletResponse res, HttpStatus status, String detail)
-            throws IOException {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setInstance(java.net.URI.create(req.getRequestURI()));
-        res.setStatus(status.value());
-        res.setContentType(ProblemResponses.PROBLEM_JSON);
-        res.getOutputStream().write(json.writeValueAsBytes(problem));
+    private static void forbidden(ProblemWriter problems, HttpServletRequest req, HttpServletResponse res) throws IOException {
+        problems.write(req, res, HttpStatus.FORBIDDEN, "Your token does not carry the role this needs.");
     }
 }
