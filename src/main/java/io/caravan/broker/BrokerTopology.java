@@ -17,6 +17,7 @@ import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.ExchangeBuilder;
+import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.beans.factory.ObjectProvider;
@@ -61,6 +62,8 @@ public class BrokerTopology {
     // 'longstr' but current is none" (and the other way round: "received none but current is the value ...")
     private static final Pattern TYPE_MISMATCH = Pattern.compile("inequivalent arg 'x-queue-type' for queue '([^']*)'"
             + "[^:]*: received (?:none|the value '([^']*)'[^,]*?) but current is (?:none|the value '([^']*)')");
+    private static final Pattern ARGUMENT_MISMATCH = Pattern.compile("inequivalent arg '([^']*)' for queue '([^']*)'"
+            + "[^:]*: received .*? but current is (?:none|the value '([^']*)' of type '([^']*)')");
 
     @Bean
     Declarables caravanQueues(BrokerProperties broker) {
@@ -107,6 +110,9 @@ public class BrokerTopology {
             String reason = brokerReason(e);
             if (reason != null && reason.contains("PRECONDITION_FAILED")) {
                 String typeMismatch = typeMismatch(reason, broker);
+                if (typeMismatch == null) {
+                    typeMismatch = probeForTypeMismatch(admin, reason, broker);
+                }
                 throw new IllegalStateException(typeMismatch != null ? typeMismatch
                         : "A queue already exists on the broker with other arguments than Caravan declares "
                         + "(caravan.broker.queues.*): " + reason + ". Align the settings, or delete the queue "
@@ -139,6 +145,66 @@ public class BrokerTopology {
                 + "new type: stop the producers and Caravan, move its messages to a temporary queue (shovel), delete "
                 + "the queue, start Caravan (it declares the queue as " + wanted + ") and move the messages back; "
                 + "docs/rabbitmq-cluster.md, \"Moving a queue to another type\". Broker said: " + reason;
+    }
+
+    /**
+     * The broker names the first argument that differs, and checks {@code x-queue-type} after most others:
+     * so a queue of the other type often shows up as "inequivalent arg 'x-dead-letter-exchange'". To tell
+     * the operator what really differs, declare the queue again with the broker's current value of each
+     * argument it names, until it names the type (or accepts: then only arguments differ). The probes
+     * change nothing on the broker: a declaration equivalent to the existing queue is a no-op.
+     */
+    static String probeForTypeMismatch(RabbitAdmin admin, String reason, BrokerProperties broker) {
+        Matcher named = ARGUMENT_MISMATCH.matcher(reason);
+        if (!named.find()) {
+            return null;
+        }
+        String queueName = named.group(2);
+        Map<String, Object> arguments = new BrokerTopology().caravanQueues(broker).getDeclarables().stream()
+                .filter(d -> d instanceof Queue q && q.getName().equals(queueName))
+                .map(d -> new LinkedHashMap<>(((Queue) d).getArguments()))
+                .findFirst().orElse(null);
+        if (arguments == null) {
+            return null;
+        }
+        String said = reason;
+        for (int round = 0; round < 16; round++) {
+            String typeMismatch = typeMismatch(said, broker);
+            if (typeMismatch != null) {
+                return typeMismatch;
+            }
+            Matcher m = ARGUMENT_MISMATCH.matcher(said);
+            if (!m.find() || !m.group(2).equals(queueName)) {
+                return null;
+            }
+            if (m.group(3) == null) {
+                arguments.remove(m.group(1));
+            } else {
+                arguments.put(m.group(1), typed(m.group(3), m.group(4)));
+            }
+            try {
+                Map<String, Object> probe = Map.copyOf(arguments);
+                admin.getRabbitTemplate().execute(channel -> channel.queueDeclare(queueName, true, false, false, probe));
+                return null; // equivalent now: arguments differ, not the type
+            } catch (AmqpException e) {
+                said = brokerReason(e);
+                if (said == null) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Object typed(String value, String amqpType) {
+        return switch (amqpType) {
+            case "signedint", "long", "short", "byte", "unsignedbyte", "unsignedshort", "unsignedint" -> {
+                long number = Long.parseLong(value);
+                yield number >= Integer.MIN_VALUE && number <= Integer.MAX_VALUE ? (Object) (int) number : (Object) number;
+            }
+            case "bool" -> Boolean.valueOf(value);
+            default -> value;
+        };
     }
 
     /** The broker's own words for a channel or connection error, if that is what {@code e} carries. */
