@@ -68,11 +68,12 @@ fi
 psql -h 127.0.0.1 -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$pg_db'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $pg_db"
 
-declare -A results
+declare -A results=()
+run=0
 for type in classic quorum; do
   ctl -n caravan-b1@localhost add_vhost "bench-$type"
   ctl -n caravan-b1@localhost set_permissions -p "bench-$type" guest '.*' '.*' '.*'
-  port=$((18900 + ${#results[@]}))
+  port=$((18900 + run)); run=$((run + 1))
   log "Caravan on $type queues (port $port)"
   java -jar "$jar" --server.port="$port" --spring.datasource.url="jdbc:postgresql://127.0.0.1:5432/$pg_db" \
     --spring.rabbitmq.addresses="$addresses" --spring.rabbitmq.virtual-host="bench-$type" \
