@@ -44,7 +44,42 @@ class DockerComposeTest {
             "QDRANT_HOST", "QDRANT_GRPC_PORT", "CARAVAN_JWT_SECRET", "CARAVAN_CONSOLE_USER", "CARAVAN_CONSOLE_PASSWORD",
             "USE_RABBITMQ");
 
+    // the "cluster" profile: three RabbitMQ nodes and a Caravan on all of them with quorum queues
+    private static final String CLUSTER_PROFILE = "cluster";
+    private static final String CLUSTER_APP = "caravan-cluster";
+    private static final List<String> CLUSTER_NODES = List.of("rabbitmq-1", "rabbitmq-2", "rabbitmq-3");
+    private static final Path CLUSTER_CONF = Path.of("compose", "rabbitmq-cluster.conf");
+
     // ------------------------------------------------------------------ tests
+
+    @Test
+    void clusterProfileIsWellFormed() throws IOException {
+        assertThat(clusterProblems(loadCompose(), Files.readString(CLUSTER_CONF, StandardCharsets.UTF_8))).isEmpty();
+    }
+
+    @Test
+    void clusterValidationCanFail() throws IOException {
+        String conf = Files.readString(CLUSTER_CONF, StandardCharsets.UTF_8);
+        assertThat(clusterProblemsAfter(c -> services(c).remove("rabbitmq-3"), conf))
+                .anyMatch(p -> p.contains("rabbitmq-3"));
+        assertThat(clusterProblemsAfter(c -> service(c, "rabbitmq-2").remove("profiles"), conf))
+                .anyMatch(p -> p.contains("rabbitmq-2") && p.contains("profile"));
+        assertThat(clusterProblemsAfter(c -> service(c, "rabbitmq-1").put("hostname", "rabbit"), conf))
+                .anyMatch(p -> p.contains("rabbitmq-1") && p.contains("hostname"));
+        assertThat(clusterProblemsAfter(c -> clusterEnv(c).put("RABBITMQ_ADDRESSES", "rabbitmq-1:5672,rabbitmq-2:5672"), conf))
+                .anyMatch(p -> p.contains("RABBITMQ_ADDRESSES") && p.contains("rabbitmq-3"));
+        assertThat(clusterProblemsAfter(c -> clusterEnv(c).put("CARAVAN_QUEUE_TYPE", "classic"), conf))
+                .anyMatch(p -> p.contains("CARAVAN_QUEUE_TYPE"));
+        assertThat(clusterProblemsAfter(c -> map(service(c, CLUSTER_APP).get("depends_on")).remove("rabbitmq-2"), conf))
+                .anyMatch(p -> p.contains("depends_on") && p.contains("rabbitmq-2"));
+        assertThat(clusterProblemsAfter(c -> map(service(c, "rabbitmq-3").get("environment"))
+                .put("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-setcookie other"), conf))
+                .anyMatch(p -> p.contains("cookie"));
+        assertThat(clusterProblemsAfter(c -> service(c, APP).put("profiles", List.of(CLUSTER_PROFILE)), conf))
+                .anyMatch(p -> p.contains("'caravan'") && p.contains("profile"));
+        assertThat(clusterProblemsAfter(c -> { }, conf.replace("rabbit@rabbitmq-2", "rabbit@elsewhere")))
+                .anyMatch(p -> p.contains("rabbit@rabbitmq-2"));
+    }
 
     @Test
     void composeFileIsWellFormed() throws IOException {
@@ -240,7 +275,104 @@ class DockerComposeTest {
         return problems;
     }
 
+    /** Problems of the "cluster" profile (nodes, their peer discovery, the Caravan on them); empty means valid. */
+    static List<String> clusterProblems(Map<String, Object> compose, String clusterConf) {
+        List<String> problems = new ArrayList<>();
+        Map<?, ?> services = compose.get("services") instanceof Map<?, ?> s ? s : Map.of();
+        Map<?, ?> declaredVolumes = compose.get("volumes") instanceof Map<?, ?> v ? v : Map.of();
+        if (services.get(APP) instanceof Map<?, ?> app && app.get("profiles") != null) {
+            problems.add("service 'caravan' must not be in a profile: a plain `docker compose up` starts it");
+        }
+        Set<String> cookies = new java.util.HashSet<>();
+        for (String name : CLUSTER_NODES) {
+            if (!(services.get(name) instanceof Map<?, ?> node)) {
+                problems.add("cluster node '" + name + "' is missing");
+                continue;
+            }
+            if (!(node.get("profiles") instanceof List<?> profiles) || !profiles.contains(CLUSTER_PROFILE)) {
+                problems.add("cluster node '" + name + "' is not in profile '" + CLUSTER_PROFILE + "'");
+            }
+            if (!String.valueOf(node.get("image")).startsWith("rabbitmq:")) {
+                problems.add("cluster node '" + name + "' has no rabbitmq image");
+            }
+            if (!name.equals(node.get("hostname"))) {
+                problems.add("cluster node '" + name + "' must have hostname '" + name + "' (its node name is rabbit@<hostname>)");
+            }
+            if (!(node.get("healthcheck") instanceof Map<?, ?> hc) || !nonEmptyTest(hc.get("test"))) {
+                problems.add("cluster node '" + name + "' has no healthcheck with a non-empty test");
+            }
+            List<String> named = namedVolumes(node.get("volumes"));
+            if (named.isEmpty() || !named.stream().allMatch(declaredVolumes::containsKey)) {
+                problems.add("cluster node '" + name + "' has no declared named volume for its data");
+            }
+            if (!String.valueOf(node.get("volumes")).contains("rabbitmq-cluster.conf")) {
+                problems.add("cluster node '" + name + "' does not mount compose/rabbitmq-cluster.conf");
+            }
+            Map<String, String> env = environmentMap(node.get("environment"));
+            cookies.add(env.get("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"));
+            if (!String.valueOf(env.get("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS")).contains("-setcookie")) {
+                problems.add("cluster node '" + name + "' sets no Erlang cookie (RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS -setcookie)");
+            }
+            if (!clusterConf.contains("= rabbit@" + name)) {
+                problems.add("compose/rabbitmq-cluster.conf does not list rabbit@" + name + " for peer discovery");
+            }
+        }
+        if (cookies.size() > 1) {
+            problems.add("cluster nodes have different Erlang cookies: " + cookies);
+        }
+        if (!(services.get(CLUSTER_APP) instanceof Map<?, ?> app)) {
+            problems.add("service '" + CLUSTER_APP + "' is missing");
+            return problems;
+        }
+        if (!(app.get("profiles") instanceof List<?> profiles) || !profiles.contains(CLUSTER_PROFILE)) {
+            problems.add("service '" + CLUSTER_APP + "' is not in profile '" + CLUSTER_PROFILE + "'");
+        }
+        if (app.get("build") == null) {
+            problems.add("service '" + CLUSTER_APP + "' has no build");
+        }
+        Map<?, ?> deps = app.get("depends_on") instanceof Map<?, ?> d ? d : Map.of();
+        List<String> needed = new ArrayList<>(CLUSTER_NODES);
+        needed.addAll(BACKING_SERVICES.subList(1, BACKING_SERVICES.size()));
+        for (String name : needed) {
+            Object condition = deps.get(name) instanceof Map<?, ?> d ? d.get("condition") : null;
+            if (!"service_healthy".equals(condition)) {
+                problems.add(CLUSTER_APP + " depends_on '" + name + "' must have condition service_healthy (was " + condition + ")");
+            }
+        }
+        Map<String, String> env = environmentMap(app.get("environment"));
+        Set<String> hosts = new java.util.TreeSet<>();
+        for (String address : String.valueOf(env.get("RABBITMQ_ADDRESSES")).split(",")) {
+            hosts.add(address.trim().split(":")[0]);
+        }
+        if (!hosts.equals(new java.util.TreeSet<>(CLUSTER_NODES))) {
+            problems.add(CLUSTER_APP + " RABBITMQ_ADDRESSES must list every cluster node " + CLUSTER_NODES + " (lists " + hosts + ")");
+        }
+        if (env.containsKey("RABBITMQ_HOST")) {
+            problems.add(CLUSTER_APP + " sets RABBITMQ_HOST, which RABBITMQ_ADDRESSES overrides: remove it");
+        }
+        if (!"quorum".equals(env.get("CARAVAN_QUEUE_TYPE"))) {
+            problems.add(CLUSTER_APP + " CARAVAN_QUEUE_TYPE must be quorum (was " + env.get("CARAVAN_QUEUE_TYPE") + ")");
+        }
+        if (!"prod".equals(env.get("SPRING_PROFILES_ACTIVE"))) {
+            problems.add(CLUSTER_APP + " SPRING_PROFILES_ACTIVE must be prod");
+        }
+        List<String> mountProblems = new ArrayList<>();
+        checkRoutesMount(app.get("volumes"), mountProblems);
+        mountProblems.forEach(p -> problems.add(p.replace("caravan ", CLUSTER_APP + " ")));
+        return problems;
+    }
+
     // -------------------------------------------------------------- helpers
+
+    private static List<String> clusterProblemsAfter(Consumer<Map<String, Object>> mutation, String clusterConf) throws IOException {
+        Map<String, Object> copy = deepCopy(loadCompose());
+        mutation.accept(copy);
+        return clusterProblems(copy, clusterConf);
+    }
+
+    private static Map<String, Object> clusterEnv(Map<String, Object> compose) {
+        return map(service(compose, CLUSTER_APP).get("environment"));
+    }
 
     private static Map<String, Object> loadCompose() throws IOException {
         assertThat(COMPOSE_FILE).isRegularFile();
