@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -22,10 +23,12 @@ import io.caravan.broker.WorkerSelection;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
-import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.rest.RestEndpoint;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.rest.RestDefinition;
+import org.apache.camel.model.rest.VerbDefinition;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -131,9 +134,7 @@ public class FlowsOverview {
                 .map(rest -> rest.getDescription()).findFirst().orElse(null);
         for (Route route : own) {
             String status = status(route);
-            if (route.getEndpoint() instanceof PlatformHttpEndpoint http) {
-                doors.add(new Door(http.getHttpMethodRestrict(), http.getPath(), route.getRouteId(), route.getDescription(), status));
-            } else if (route.getEndpoint() instanceof SpringRabbitMQEndpoint rabbit) {
+            if (route.getEndpoint() instanceof SpringRabbitMQEndpoint rabbit) {
                 for (String queue : rabbit.getQueues().split(",")) {
                     Optional<Map.Entry<String, QueueSpec>> spec = broker.queues().entrySet().stream()
                             .filter(e -> e.getValue().name().equals(queue.trim())).findFirst();
@@ -148,6 +149,18 @@ public class FlowsOverview {
                     destinations.add(queue.trim());
                     spec.ifPresent(e -> e.getValue().bindings().forEach(b -> destinations.add(b.exchange())));
                 }
+            }
+        }
+        for (RestDefinition rest : ((ModelCamelContext) camel).getRestDefinitions()) {
+            if (!belongs(rest, name, file)) {
+                continue;
+            }
+            for (VerbDefinition verb : rest.getVerbs()) {
+                String method = verb.asVerb().toUpperCase(Locale.ROOT);
+                String path = join(rest.getPath(), verb.getPath());
+                Route route = restRoute(method, path);
+                doors.add(new Door(method, path, route == null ? verb.getId() : route.getRouteId(), verb.getDescription(),
+                        route == null ? null : status(route)));
             }
         }
         Counts messages = new Counts(recent.of("accepted", destinations), recent.of("stored", queues),
@@ -169,6 +182,33 @@ public class FlowsOverview {
         Object autoStartup = definition.getTemplateParameters().get("autoStartup");
         Matcher matcher = autoStartup == null ? null : WORKER.matcher(autoStartup.toString());
         return matcher != null && matcher.find() ? matcher.group(1).trim() : null;
+    }
+
+    /** A REST block of the flow: its id is {@code <flow>.…} or it came from the flow's file. */
+    private static boolean belongs(RestDefinition rest, String name, String file) {
+        if (rest.getId() != null && rest.getId().startsWith(name + ".")) {
+            return true;
+        }
+        String location = rest.getResource() == null ? null : rest.getResource().getLocation();
+        return location != null && (location.endsWith("/" + file) || location.endsWith(":" + file));
+    }
+
+    /** The route Camel made for a REST verb: its {@code rest:} endpoint has the verb's method and path. */
+    private Route restRoute(String method, String path) {
+        for (Route route : camel.getRoutes()) {
+            if (route.getEndpoint() instanceof RestEndpoint rest && method.equalsIgnoreCase(rest.getMethod())
+                    && path.equals(join(rest.getPath(), rest.getUriTemplate()))) {
+                return route;
+            }
+        }
+        return null;
+    }
+
+    private static String join(String base, String path) {
+        String left = base == null ? "" : base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        String right = path == null || path.isEmpty() ? "" : path.startsWith("/") ? path : "/" + path;
+        String joined = left + right;
+        return joined.isEmpty() ? "/" : joined;
     }
 
     private static boolean fromFile(Route route, String file) {

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -61,6 +62,7 @@ public class MessageCounts {
     /** Whether a sample has been dropped, i.e. the window no longer reaches back to the start. */
     private boolean trimmed;
 
+    @Autowired
     public MessageCounts(MeterRegistry meters, ConsoleProperties console) {
         this(meters, console, Clock.systemUTC());
     }
