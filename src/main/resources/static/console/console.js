@@ -15,6 +15,8 @@ const state = {
   offset: 0,
   filters: {},
   busy: false,           // a confirmation dialog is open or an action runs: no refresh meanwhile
+  refreshing: false,     // a refresh is under way
+  again: false,          // another was asked for meanwhile
 };
 
 // ---------------------------------------------------------------- the API
@@ -98,9 +100,11 @@ async function renderFlows() {
   const w = report.workers;
   document.getElementById('workers').replaceChildren(
     el('h2', {}, 'Workers on this instance'),
-    el('div', {}, 'caravan.workers = ', el('code', {}, w.selected.join(',')), '  ·  running: ',
-      w.running.length ? w.running.map((t) => badge(t, 'ok')) : el('span', { class: 'muted' }, 'none'),
-      '  ·  not started here: ', w.not_started.length ? w.not_started.map((t) => badge(t, 'warn')) : el('span', { class: 'muted' }, 'none')),
+    el('div', { class: 'kv' }, el('span', {}, 'caravan.workers'), el('code', {}, w.selected.join(','))),
+    el('div', { class: 'kv' }, el('span', {}, 'running here'),
+      el('div', {}, w.running.length ? w.running.map((t) => badge(t, 'ok')) : el('span', { class: 'muted' }, 'none'))),
+    el('div', { class: 'kv' }, el('span', {}, 'not started here'),
+      el('div', {}, w.not_started.length ? w.not_started.map((t) => badge(t, 'warn')) : el('span', { class: 'muted' }, 'none'))),
     el('div', { class: 'muted' }, 'Message counts: last ' + ago(report.counts_seconds) + ' (since ' + when(report.counts_since) + '), this instance.'));
   const cards = report.flows.map((f) => el('article', { class: 'flow', id: 'flow-' + f.name },
     el('header', {}, el('h3', {}, f.name), el('span', { class: 'file' }, 'routes/' + f.file)),
@@ -147,7 +151,7 @@ async function renderQueues() {
       el('span', { class: 'muted' }, ' (alert after ' + ago(outbox.alert_after_seconds) + ')')));
   const rows = [];
   for (const q of summary.queues) {
-    rows.push(queueRow('work', q, q.key));
+    rows.push(queueRow('work', q, 'work queue · ' + q.key));
     q.retry_queues.forEach((r, i) => rows.push(queueRow('retry', r, 'retry step ' + (i + 1))));
     rows.push(queueRow('dead-letter', q.dead_letter_queue, 'dead letters'));
   }
@@ -198,25 +202,25 @@ async function renderDeadLetters() {
   document.getElementById('page-next').disabled = !page.more;
   document.querySelector('#dead-letters tbody').replaceChildren(...(page.dead_letters.length
     ? page.dead_letters.map(deadLetterRow)
-    : [el('tr', {}, el('td', { colspan: 9, class: 'muted' }, 'No dead letters' + (Object.keys(state.filters).length ? ' match the filter.' : ' here.')))]));
+    : [el('tr', {}, el('td', { colspan: 8, class: 'muted' }, 'No dead letters' + (Object.keys(state.filters).length ? ' match the filter.' : ' here.')))]));
 }
 
 function deadLetterRow(d) {
   const body = d.body_encoding === 'utf-8' ? d.body : hex(d.body);
   return el('tr', { 'data-message-id': d.message_id || '' },
     el('td', {}, el('code', {}, d.message_id || '–'), d.replay_count ? el('div', { class: 'muted' }, 'replayed ×' + d.replay_count) : null),
-    el('td', { class: 'reason' }, d.reason || '–', d.exception ? el('div', { class: 'muted mono' }, d.exception) : null),
+    el('td', { class: 'reason' }, el('div', { class: 'clamp', title: d.reason || '' }, d.reason || '–'),
+      d.exception ? el('div', { class: 'muted mono' }, d.exception.replace(/^.*\./, '')) : null),
     el('td', {}, d.failure ? badge(d.failure, d.failure === 'poison' ? 'bad' : 'warn') : '–'),
     el('td', {}, el('code', {}, d.original_queue || '–')),
     el('td', { class: 'num' }, num(d.attempts)),
-    el('td', { class: 'when' }, when(d.first_failure)),
-    el('td', { class: 'when' }, when(d.last_failure)),
+    el('td', { class: 'when' }, el('div', {}, 'first ', when(d.first_failure)), el('div', {}, 'last ', when(d.last_failure))),
     el('td', {}, el('pre', { class: 'body mono', title: d.size + ' bytes, ' + (d.body_encoding === 'utf-8' ? 'text' : 'hex') }, body),
       el('span', { class: 'muted' }, d.size + ' B' + (d.body_encoding === 'utf-8' ? '' : ', hex'))),
     el('td', { class: 'ops' },
       el('button', { type: 'button', class: 'replay-one', disabled: !d.message_id,
         onclick: () => act('replay', 'Replay dead letter ' + d.message_id + ' from ' + state.dlq + ' to ' + (d.original_queue || 'the queue it failed on') + '?',
-          'POST', messagePath(d.message_id) + '/replay') }, 'Replay'), ' ',
+          'POST', messagePath(d.message_id) + '/replay') }, 'Replay'),
       el('button', { type: 'button', class: 'delete-one danger', disabled: !d.message_id,
         onclick: () => act('delete', 'Delete dead letter ' + d.message_id + ' from ' + state.dlq + ' for good?',
           'DELETE', messagePath(d.message_id)) }, 'Delete')));
@@ -319,7 +323,10 @@ function wireDeadLetters() {
 const views = { flows: renderFlows, queues: renderQueues, 'dead-letters': renderDeadLetters };
 
 async function refresh() {
+  // one refresh at a time: a slow answer must not be overtaken (and overwritten) by an older one
   if (state.busy) return;
+  if (state.refreshing) { state.again = true; return; }
+  state.refreshing = true;
   const view = state.view;
   try {
     await views[view]();
@@ -327,6 +334,9 @@ async function refresh() {
     document.getElementById('refreshed').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (e) {
     showProblem(e);
+  } finally {
+    state.refreshing = false;
+    if (state.again) { state.again = false; refresh(); }
   }
 }
 

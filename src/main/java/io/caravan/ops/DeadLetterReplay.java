@@ -389,8 +389,11 @@ public class DeadLetterReplay {
                                 .map(BrokerProperties.QueueSpec::deadLetterQueue).distinct().sorted().toList())));
     }
 
+    /** Taken under the queue's lock: a listing in progress holds messages unacknowledged, which the count would miss. */
     private long depth(String queue) {
-        return rabbit.execute(channel -> (long) channel.queueDeclarePassive(queue).getMessageCount());
+        synchronized (queueLocks.computeIfAbsent(queue, q -> new Object())) {
+            return rabbit.execute(channel -> (long) channel.queueDeclarePassive(queue).getMessageCount());
+        }
     }
 
     /** The message to send back: same body and id, the application's headers, a fresh retry ladder. */
