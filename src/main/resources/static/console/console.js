@@ -34,6 +34,11 @@ async function bearer(fresh) {
   if (pasted) return pasted;
   if (fresh || !state.minted || state.minted.expiresAt - Date.now() < 60000) {
     const res = await fetch('/console/token', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    if (res.status === 401 || res.redirected) {
+      // the sign-in has ended: through the login page and back
+      location.assign('/console' + location.search + location.hash);
+      throw new Problem(401, { detail: 'Signed out; to the login page.' });
+    }
     const body = await res.json().catch(() => null);
     if (!res.ok) throw new Problem(res.status, body);
     state.minted = { token: body.token, expiresAt: Date.parse(body.expires_at) };
