@@ -135,18 +135,19 @@ public class FlowsOverview {
         for (Route route : own) {
             String status = status(route);
             if (route.getEndpoint() instanceof SpringRabbitMQEndpoint rabbit) {
-                for (String queue : rabbit.getQueues().split(",")) {
+                for (String listed : rabbit.getQueues().split(",")) {
+                    String queue = listed.trim();
                     Optional<Map.Entry<String, QueueSpec>> spec = broker.queues().entrySet().stream()
-                            .filter(e -> e.getValue().name().equals(queue.trim())).findFirst();
-                    List<String> own1 = List.of(queue.trim());
-                    consumers.add(new Consumer(route.getRouteId(), queue.trim(), spec.map(Map.Entry::getKey).orElse(null),
+                            .filter(e -> e.getValue().name().equals(queue)).findFirst();
+                    List<String> just = List.of(queue);
+                    consumers.add(new Consumer(route.getRouteId(), queue, spec.map(Map.Entry::getKey).orElse(null),
                             spec.map(e -> e.getValue().deadLetterQueue()).orElse(null),
                             spec.map(e -> e.getValue().retryQueues()).orElse(List.of()), workerType(route), status,
                             rabbit.getConcurrentConsumers(),
-                            new Counts(recent.of("accepted", own1), recent.of("stored", own1), recent.of("retried", own1),
-                                    recent.of("dead_lettered", own1))));
-                    queues.add(queue.trim());
-                    destinations.add(queue.trim());
+                            new Counts(recent.of("accepted", just), recent.of("stored", just), recent.of("retried", just),
+                                    recent.of("dead_lettered", just))));
+                    queues.add(queue);
+                    destinations.add(queue);
                     spec.ifPresent(e -> e.getValue().bindings().forEach(b -> destinations.add(b.exchange())));
                 }
             }
