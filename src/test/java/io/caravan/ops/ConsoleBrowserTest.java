@@ -167,12 +167,16 @@ class ConsoleBrowserTest extends CaravanTest {
     @Test
     void aNonAdminTokenIsRefusedOnThePageAndNothingIsReplayed() throws Exception {
         String id = "kept-" + user;
+        String binary = "binary-" + user;
         publishDeadLetter(id, validBody(id), "transient", "Connection refused");
+        Broker.publish("", QUEUE, new byte[] {(byte) 0x80, (byte) 0x81, (byte) 0xC3, 0x28}, Broker.json(binary));
         browser.get(base() + "/console?refresh=1");
         signIn("console-admin", "console-password-for-tests");
         click(By.cssSelector("nav a[data-view='dead-letters']"));
         click(By.cssSelector("a[data-dlq='" + DLQ + "']"));
         waitFor(By.cssSelector("tr[data-message-id='" + id + "']"));
+        // a body that is not text is shown in hex
+        assertThat(textOf(By.cssSelector("tr[data-message-id='" + binary + "'] pre.body"))).isEqualTo("80 81 c3 28");
 
         // the operator switches to a token without the admin role
         browser.findElement(By.cssSelector("#token-box summary")).click();
@@ -183,7 +187,7 @@ class ConsoleBrowserTest extends CaravanTest {
         click(By.id("replay-all"));
         browser.findElement(By.id("confirm-ok")).click();
         assertThat(waitForText(By.id("answer"), "403")).contains("refused");
-        assertThat(Broker.depth(DLQ)).isEqualTo(1);
+        assertThat(Broker.depth(DLQ)).isEqualTo(2);
         assertThat(rowsWithId(id)).isZero();
         screenshot("refused");
 
