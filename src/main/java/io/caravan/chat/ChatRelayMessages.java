@@ -40,6 +40,11 @@ public class ChatRelayMessages {
         return request;
     }
 
+    /** A request as the {@code durable-consumer} template hands it over, with its message id resolved. */
+    public Map<String, Object> fromRequest(Map<String, Object> message, String messageId, String correlationId) {
+        return fromRequest(message, messageId, correlationId, null);
+    }
+
     /** A consumed request, Caravan's or a seed client's, with its session id settled. */
     public Map<String, Object> fromRequest(Map<String, Object> message, String messageId, String correlationId, byte[] raw) {
         Map<String, Object> request = new LinkedHashMap<>(message);
