@@ -54,6 +54,14 @@ public class ChatRelayMessages {
         return request;
     }
 
+    /** What {@code POST /chat/send} answers for a new session: its id, and that it is pending. */
+    public Map<String, Object> pendingAnswer(Map<String, Object> session) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("session_id", session.get("session_id"));
+        answer.put("status", "pending");
+        return answer;
+    }
+
     /** The response message for {@code request}, answered with {@code reply}. */
     public Map<String, Object> response(Exchange exchange, Map<String, Object> request, String reply, boolean cached) {
         Map<String, Object> response = new LinkedHashMap<>();
