@@ -5,10 +5,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,6 +25,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,18 +34,22 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The PostgreSQL outbox (table {@code outbox}): where an accepted message waits when the broker could
  * not take it during the request. {@link #relay()} (route {@code outbox.relay}) publishes waiting
- * messages with confirms, oldest first; a key (exchange + routing key) whose oldest message fails is
- * not overtaken by its younger ones. One instance relays at a time (a PostgreSQL advisory lock).
+ * messages oldest first, in batches whose confirms are awaited together, and goes on batch after batch
+ * until the outbox is empty (the timer only starts a run), so it drains several times faster than
+ * requests fill it; a row is deleted only once the broker confirmed its message. A key (exchange +
+ * routing key) whose oldest message fails is not overtaken by its younger ones. One instance relays at
+ * a time (a PostgreSQL advisory lock).
  *
  * <p>While the outbox may hold messages ({@link #mayHaveBacklog()}), new messages for a key that has
  * some wait behind them, so order per key holds within an instance.
  */
 @Component("outbox")
-public class Outbox {
+public class Outbox implements ApplicationListener<ContextClosedEvent> {
 
     /** Any constant: the advisory lock that makes one instance the relay at a time. */
     private static final long RELAY_LOCK = 0x63617261L;
-    private static final int RELAY_BATCH = 200;
+    /** Rows per relay transaction; their confirms are awaited together. */
+    private static final int RELAY_BATCH = 500;
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
     private final JdbcTemplate jdbc;
@@ -51,6 +60,8 @@ public class Outbox {
     /** True until a relay run saw the table empty with no write meanwhile; starts true (rows may be left from before). */
     private final AtomicBoolean mayHaveBacklog = new AtomicBoolean(true);
     private final AtomicLong writes = new AtomicLong();
+    /** Set when the application closes: a relay run ends after its current batch instead of draining on. */
+    private volatile boolean stopping;
 
     public Outbox(JdbcTemplate jdbc, TransactionTemplate transactions, ConfirmedPublisher publisher, ObjectMapper json,
                   MeterRegistry meters) {
@@ -61,6 +72,11 @@ public class Outbox {
         this.meters = meters;
         Gauge.builder("caravan.outbox.depth", this, Outbox::depth)
                 .description("messages accepted but not yet handed to the broker").register(meters);
+    }
+
+    @Override
+    public void onApplicationEvent(ContextClosedEvent event) {
+        stopping = true;
     }
 
     /** Stores messages to be relayed, all or none (one transaction); throws if PostgreSQL does not take them. */
@@ -98,55 +114,111 @@ public class Outbox {
         return oldest == null ? Duration.ZERO : Duration.between(oldest.toInstant(), Instant.now());
     }
 
-    /** Publishes waiting messages, oldest first; returns how many were handed to the broker. */
+    /**
+     * Publishes waiting messages, oldest first, batch after batch until the outbox is empty, a message
+     * fails or the application stops; returns how many were handed to the broker. The timer only
+     * starts a run: while a backlog remains the relay does not wait for the next tick.
+     */
     public int relay() {
-        if (!mayHaveBacklog.get()) {
-            return 0;
+        int total = 0;
+        long started = System.nanoTime();
+        while (mayHaveBacklog.get() && !stopping) {
+            Batch batch = relayBatch();
+            total += batch.relayed();
+            if (!batch.drainOn()) {
+                break;
+            }
         }
+        if (total > 0) {
+            long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            LOG.info("Outbox: relayed {} message(s) to the broker in {} ms", total, millis);
+        }
+        return total;
+    }
+
+    /** What one batch did: how many were relayed, and whether to go on with the next batch at once. */
+    private record Batch(int relayed, boolean drainOn) { }
+
+    /**
+     * One batch in one transaction: the oldest {@value #RELAY_BATCH} rows, locked, published together
+     * with their confirms awaited at once, the confirmed ones deleted.
+     *
+     * <p>Per-key order: the batch goes out in {@code seq} order on one channel. A key whose oldest
+     * message failed before ({@code attempts > 0}) first sends that message alone; only if the broker
+     * confirms it do the key's younger messages follow, so a key the broker keeps refusing is never
+     * overtaken by its own younger messages.
+     */
+    private Batch relayBatch() {
         long writesBefore = writes.get();
-        Integer relayed = transactions.execute(tx -> {
+        Batch done = transactions.execute(tx -> {
             if (!Boolean.TRUE.equals(jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)", Boolean.class, RELAY_LOCK))) {
-                return 0; // another instance is relaying
+                return new Batch(0, false); // another instance is relaying
             }
             List<Waiting> batch = jdbc.query("SELECT seq, exchange, routing_key, message_id, content_type, headers, body, attempts "
                     + "FROM outbox ORDER BY seq LIMIT ? FOR UPDATE", this::waiting, RELAY_BATCH);
-            Set<String> blocked = new HashSet<>();
-            int count = 0;
-            for (Waiting w : batch) {
-                String key = w.exchange() + '\u0000' + w.routingKey();
-                if (blocked.contains(key)) {
-                    continue;
-                }
-                try {
-                    publisher.publish(w.exchange(), w.routingKey(), w.message());
-                    jdbc.update("DELETE FROM outbox WHERE seq = ?", w.seq());
-                    meters.counter("caravan.messages.published", "queue", DurablePublisher.destination(w.exchange(), w.routingKey()),
-                            "via", "outbox").increment();
-                    count++;
-                } catch (PublishFailedException e) {
-                    blocked.add(key);
-                    jdbc.update("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?", e.getMessage(), w.seq());
-                    if (w.attempts() % 30 == 0) {
-                        LOG.warn("Outbox: broker still does not take message {} for '{}' (attempt {}): {}",
-                                w.message().getMessageProperties().getMessageId(), w.routingKey(), w.attempts() + 1, e.getMessage());
-                    }
-                }
-            }
-            if (batch.isEmpty() || (count == batch.size() && batch.size() < RELAY_BATCH
-                    && !Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM outbox)", Boolean.class)))) {
+            if (batch.isEmpty()) {
                 if (writes.get() == writesBefore) {
                     mayHaveBacklog.compareAndSet(true, false);
                 }
+                return new Batch(0, false);
             }
-            return count;
+            Set<String> seen = new HashSet<>();
+            List<Waiting> probes = new ArrayList<>();
+            for (Waiting w : batch) {
+                if (seen.add(w.key()) && w.attempts() > 0) {
+                    probes.add(w); // the oldest of its key, and it failed before: alone first
+                }
+            }
+            Set<String> blocked = new HashSet<>();
+            List<Long> relayed = new ArrayList<>();
+            Map<String, Integer> perDestination = new HashMap<>();
+            publish(probes, blocked, relayed, perDestination);
+            List<Waiting> rest = batch.stream()
+                    .filter(w -> !blocked.contains(w.key()) && !probes.contains(w))
+                    .toList();
+            publish(rest, blocked, relayed, perDestination);
+            if (!relayed.isEmpty()) {
+                jdbc.update("DELETE FROM outbox WHERE seq = ANY (?)", (Object) relayed.toArray(Long[]::new));
+            }
+            perDestination.forEach((destination, n) ->
+                    meters.counter("caravan.messages.published", "queue", destination, "via", "outbox").increment(n));
+            return new Batch(relayed.size(), blocked.isEmpty());
         });
-        if (relayed != null && relayed > 0) {
-            LOG.info("Outbox: relayed {} message(s) to the broker", relayed);
-        }
-        return relayed == null ? 0 : relayed;
+        return done == null ? new Batch(0, false) : done;
     }
 
-    private record Waiting(long seq, String exchange, String routingKey, Message message, int attempts) { }
+    /** Publishes {@code waiting} as one confirmed batch; records relayed seqs and the keys that failed. */
+    private void publish(List<Waiting> waiting, Set<String> blocked, List<Long> relayed, Map<String, Integer> perDestination) {
+        List<ConfirmedPublisher.Outcome> outcomes = publisher.publishAll(waiting.stream()
+                .map(w -> new ConfirmedPublisher.Outgoing(w.exchange(), w.routingKey(), w.message())).toList());
+        List<Object[]> failures = new ArrayList<>();
+        for (int i = 0; i < waiting.size(); i++) {
+            Waiting w = waiting.get(i);
+            ConfirmedPublisher.Outcome outcome = outcomes.get(i);
+            if (outcome.confirmed()) {
+                // confirmed is on its queue, even behind a failed one of its key (deleting it avoids a duplicate)
+                relayed.add(w.seq());
+                perDestination.merge(DurablePublisher.destination(w.exchange(), w.routingKey()), 1, Integer::sum);
+                continue;
+            }
+            failures.add(new Object[] {outcome.reason(), w.seq()});
+            if (blocked.add(w.key()) && w.attempts() % 30 == 0) {
+                LOG.warn("Outbox: broker does not take message {} for '{}' (attempt {}): {}",
+                        w.message().getMessageProperties().getMessageId(), w.routingKey(), w.attempts() + 1, outcome.reason());
+            }
+        }
+        if (!failures.isEmpty()) {
+            jdbc.batchUpdate("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?", failures);
+        }
+    }
+
+    private record Waiting(long seq, String exchange, String routingKey, Message message, int attempts) {
+
+        /** Order is kept per exchange and routing key. */
+        String key() {
+            return exchange + '\u0000' + routingKey;
+        }
+    }
 
     private Waiting waiting(ResultSet rs, int row) throws SQLException {
         MessageProperties props = new MessageProperties();
