@@ -114,6 +114,15 @@ public class DeadLetters {
         }
     }
 
+    /**
+     * A dead letter's id: its AMQP message id, else the name-based id the consumers derive for
+     * idempotence from the raw bytes ({@link ConsumedMessages#id}), so a seed client's message that
+     * came without one is still listed, replayed and deleted by an id, and stored once when replayed.
+     */
+    public static String id(String amqpMessageId, byte[] body) {
+        return ConsumedMessages.id(null, amqpMessageId, body);
+    }
+
     /** The message as it arrived, for a failure policy. */
     static OriginalMessage original(Exchange exchange) {
         OriginalMessage original = exchange.getProperty(ORIGINAL, OriginalMessage.class);
@@ -138,7 +147,8 @@ public class DeadLetters {
         Map<String, Object> in = original.headers();
         MessageProperties props = new MessageProperties();
         props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
-        props.setMessageId(header(in, SpringRabbitMQConstants.MESSAGE_ID));
+        // every retry or dead letter has an id it can be found, replayed and deleted by
+        props.setMessageId(id(header(in, SpringRabbitMQConstants.MESSAGE_ID), original.body()));
         props.setCorrelationId(header(in, SpringRabbitMQConstants.CORRELATION_ID));
         props.setContentType(header(in, SpringRabbitMQConstants.CONTENT_TYPE));
         props.setContentEncoding(header(in, SpringRabbitMQConstants.CONTENT_ENCODING));

@@ -201,8 +201,11 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
                 perDestination.merge(DurablePublisher.destination(w.exchange(), w.routingKey()), 1, Integer::sum);
                 continue;
             }
+            if (!blocked.add(w.key())) {
+                continue; // the key's first failure is the one counted
+            }
             failures.add(new Object[] {outcome.reason(), w.seq()});
-            if (blocked.add(w.key()) && w.attempts() % 30 == 0) {
+            if (w.attempts() % 30 == 0) {
                 LOG.warn("Outbox: broker does not take message {} for '{}' (attempt {}): {}",
                         w.message().getMessageProperties().getMessageId(), w.routingKey(), w.attempts() + 1, outcome.reason());
             }
