@@ -47,6 +47,7 @@ public class DeadLetters {
     public static final String H_REPLAY_COUNT = "x-caravan-replay-count";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    private static final int LOGGED_REASON = 160;
 
     /** How a failure is classed: a poison message never succeeds; a transient one might on retry. */
     public enum Failure { POISON, TRANSIENT }
@@ -89,9 +90,8 @@ public class DeadLetters {
         publisher.publish("", deadLetterQueue, message);
         meters.counter("caravan.messages.dead_lettered", "queue", original.queue(), "failure", failure.name().toLowerCase())
                 .increment();
-        LOG.warn("Dead-lettered message {} from {} to {} ({}, attempt {}): {}", message.getMessageProperties().getMessageId(),
-                original.queue(), deadLetterQueue, failure.name().toLowerCase(),
-                message.getMessageProperties().getHeader(H_ATTEMPTS), message.getMessageProperties().getHeader(H_REASON));
+        LOG.warn("Dead letter {} from {} ({}): {}", message.getMessageProperties().getMessageId(), original.queue(),
+                failure.name().toLowerCase(), brief(message.getMessageProperties().getHeader(H_REASON)));
         tellFlow(exchange, message);
     }
 
@@ -121,6 +121,16 @@ public class DeadLetters {
      */
     public static String id(String amqpMessageId, byte[] body) {
         return ConsumedMessages.id(null, amqpMessageId, body);
+    }
+
+    /** A reason as one short log line: the first line, cut at {@value #LOGGED_REASON} characters (the header keeps it whole). */
+    static String brief(Object reason) {
+        String text = String.valueOf(reason).strip();
+        int newline = text.indexOf('\n');
+        if (newline >= 0) {
+            text = text.substring(0, newline).strip() + " …";
+        }
+        return text.length() <= LOGGED_REASON ? text : text.substring(0, LOGGED_REASON) + "…";
     }
 
     /** The message as it arrived, for a failure policy. */
