@@ -6,6 +6,7 @@
 #                    by route outbox.relay once the broker is back: messages/s from the first relayed row
 #                    to an empty outbox
 #   ceiling (serial) PerfTest, persistent, 1 unconfirmed at a time: one confirm per round trip
+#   (stored)         how fast the chat-history consumer then stored those 10,000 good messages, for comparison
 #   dead letters     2,000 poison messages (PerfTest's binary bodies: not JSON) published to chat_history:
 #                    dead letters/s parked by the chat-history consumer (caravan_messages_dead_lettered_total)
 # ROUNDS rounds, the four steps interleaved in each; the median of each is reported.
@@ -45,6 +46,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 now_ms() { date +%s%3N; }
 sql() { psql -h 127.0.0.1 -U postgres -d "$db" -tAqc "$1"; }
@@ -72,7 +74,7 @@ metric() { # sum of a Caravan counter's samples whose line contains $2
     | awk -v m="$1{" -v f="$2" 'index($0, m) == 1 && index($0, f) { s += $NF } END { printf "%d", s }'
 }
 
-wait_until() { # $1 = seconds, then a command that must succeed
+wait_until() { # $1 = seconds, then a command (run again each time) that must succeed
   local limit=$(( $(now_ms) + $1 * 1000 )); shift
   until "$@"; do
     [ "$(now_ms)" -gt "$limit" ] && { echo "timed out waiting for: $*" >&2; exit 1; }
@@ -90,19 +92,24 @@ echo "starting Caravan from $src (log: $work/caravan.log)"
     exec setsid ./mvnw -B -q -o spring-boot:run -Dspring-boot.run.arguments="--server.port=$port --logging.level.root=WARN" \
     > "$work/caravan.log" 2>&1 ) &
 caravan_pid=$!
-wait_until 600 curl -fsS -o /dev/null "$url/actuator/health/liveness"
+wait_until 600 curl -fs -o /dev/null "$url/actuator/health/liveness"
 token="$(curl -fsS -XPOST "$url/dev/token?user=bench&roles=user,admin" | jq -r .token)"
 sql "DELETE FROM outbox"
 rabbitmqctl -q -p "$vhost" purge_queue chat_history.dlq >/dev/null
 
-ceiling() { # $1 = max unconfirmed; prints msg/s
+# each step sets $result (msg/s); run in this shell, not $(...), so that the proxy's pid stays known
+ceiling() { # $1 = max unconfirmed
   local out
   out="$(perftest -x 1 -y 0 -f persistent -c "$1" -s 200 -z 8 -u bench.ceiling -ad false)"
   rabbitmqctl -q -p "$vhost" delete_queue bench.ceiling >/dev/null
-  echo "$out" | sed -n 's/.*sending rate avg: \([0-9]*\) msg\/s.*/\1/p' | tail -1
+  result="$(echo "$out" | sed -n 's/.*sending rate avg: \([0-9]*\) msg\/s.*/\1/p' | tail -1)"
 }
 
-drain() { # prints messages/s
+at_least() { # $1 = counter, $2 = label filter, $3 = value
+  [ "$(metric "$1" "$2")" -ge "$3" ]
+}
+
+drain() {
   proxy_down
   sql "INSERT INTO outbox (exchange, routing_key, message_id, content_type, headers, body)
        SELECT '', 'chat_history', id, 'application/json', '{}',
@@ -124,32 +131,34 @@ drain() { # prints messages/s
     [ "$(now_ms)" -gt "$limit" ] && { echo "outbox not empty after 10 min" >&2; exit 1; }
     sleep 0.1
   done
-  echo $(( total * 1000 / (t_empty - t_first + 100) ))
-  # let the consumer store them before the next step, so it does not compete
-  wait_until 600 test "$(metric caravan_messages_stored_total 'queue="chat_history"')" -ge $(( stored0 + total ))
+  result=$(( total * 1000 / (t_empty - t_first + 100) ))
+  # the consumer stores them (the next step waits for it, so that it does not compete): the rate at which
+  # it stores good messages, to compare the dead-letter rate with
+  wait_until 600 at_least caravan_messages_stored_total 'queue="chat_history"' $(( stored0 + total ))
+  stored_rate=$(( total * 1000 / ($(now_ms) - t_first) ))
 }
 
-dead_letters() { # prints dead letters/s
+dead_letters() {
   local d0 t0 t1
   d0=$(metric caravan_messages_dead_lettered_total 'queue="chat_history"')
   t0=$(now_ms)
   perftest -x 1 -y 0 -f persistent -c 500 -C "$poison_n" -e "" -k chat_history -u chat_history -p >/dev/null
-  wait_until 600 test "$(metric caravan_messages_dead_lettered_total 'queue="chat_history"')" -ge $(( d0 + poison_n ))
+  wait_until 600 at_least caravan_messages_dead_lettered_total 'queue="chat_history"' $(( d0 + poison_n ))
   t1=$(now_ms)
   rabbitmqctl -q -p "$vhost" purge_queue chat_history.dlq >/dev/null
-  echo $(( poison_n * 1000 / (t1 - t0) ))
+  result=$(( poison_n * 1000 / (t1 - t0) ))
 }
 
-cb=(); dr=(); cs=(); dl=()
+cb=(); dr=(); cs=(); dl=(); st=()
 for r in $(seq 1 "$rounds"); do
-  cb+=("$(ceiling 500)")
-  dr+=("$(drain)")
-  cs+=("$(ceiling 1)")
-  dl+=("$(dead_letters)")
-  echo "round $r: ceiling(batch) ${cb[-1]} msg/s | drain of $outbox_n ${dr[-1]} msg/s | ceiling(serial) ${cs[-1]} msg/s | dead letters ${dl[-1]}/s"
+  ceiling 500; cb+=("$result")
+  drain; dr+=("$result"); st+=("$stored_rate")
+  ceiling 1; cs+=("$result")
+  dead_letters; dl+=("$result")
+  echo "round $r: ceiling(batch) ${cb[-1]} msg/s | drain of $outbox_n ${dr[-1]} msg/s (stored by the consumer at ${st[-1]}/s) | ceiling(serial) ${cs[-1]} msg/s | dead letters ${dl[-1]}/s"
 done
 mb=$(median "${cb[@]}"); md=$(median "${dr[@]}"); ms=$(median "${cs[@]}"); ml=$(median "${dl[@]}")
 echo "median of $rounds: confirmed-publish ceiling ${mb} msg/s (500 in flight), ${ms} msg/s (1 in flight)"
 echo "median of $rounds: outbox drain ${md} msg/s ($(( md * 100 / (mb > 0 ? mb : 1) ))% of the batch ceiling)"
-echo "median of $rounds: dead letters ${ml}/s ($(( ml * 100 / (ms > 0 ? ms : 1) ))% of the serial ceiling)"
+echo "median of $rounds: dead letters ${ml}/s ($(( ml * 100 / (ms > 0 ? ms : 1) ))% of the serial ceiling; the same consumer stored good messages at $(median "${st[@]}")/s)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

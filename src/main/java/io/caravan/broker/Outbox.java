@@ -115,8 +115,9 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
     }
 
     /**
-     * Publishes waiting messages, oldest first, batch after batch until the outbox is empty, a message
-     * fails or the application stops; returns how many were handed to the broker. The timer only
+     * Publishes waiting messages, oldest first, batch after batch until the outbox is empty, a batch
+     * relays nothing (the broker is away) or the application stops; returns how many were handed to the
+     * broker. The timer only
      * starts a run: while a backlog remains the relay does not wait for the next tick.
      */
     public int relay() {
@@ -182,7 +183,8 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
             }
             perDestination.forEach((destination, n) ->
                     meters.counter("caravan.messages.published", "queue", destination, "via", "outbox").increment(n));
-            return new Batch(relayed.size(), blocked.isEmpty());
+            // a key the broker refuses does not hold up the others: go on while batches make progress
+            return new Batch(relayed.size(), !relayed.isEmpty());
         });
         return done == null ? new Batch(0, false) : done;
     }
