@@ -62,8 +62,9 @@ EOF
 "$root/mvnw" -B -q -f "$work/pom.xml" dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null
 perftest() { java -cp "$(cat "$work/cp.txt")" com.rabbitmq.perf.PerfTest -h "$amqp" "$@" 2>&1; }
 
-proxy_up() { # its own process group: cutting it also ends the forked children that carry open connections
-  setsid socat TCP-LISTEN:$proxy_port,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:5672 &
+proxy_up() { # its own process group: cutting it also ends the forked children that carry open connections.
+  # nodelay: without it Nagle's algorithm holds each small publish up to 40 ms (the delayed ACK)
+  setsid socat TCP-LISTEN:$proxy_port,bind=127.0.0.1,reuseaddr,fork,nodelay TCP:127.0.0.1:5672,nodelay &
   proxy_pid=$!
   sleep 0.3
 }
