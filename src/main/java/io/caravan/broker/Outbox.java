@@ -146,8 +146,10 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
      *
      * <p>Per-key order: the batch goes out in {@code seq} order on one channel. A key whose oldest
      * message failed before ({@code attempts > 0}) first sends that message alone; only if the broker
-     * confirms it do the key's younger messages follow, so a key the broker keeps refusing is never
-     * overtaken by its own younger messages.
+     * confirms it do the key's younger messages follow, one confirm at a time for the rest of the batch,
+     * so a key the broker keeps refusing is never overtaken by its own younger messages. (A key's first
+     * refusal can only come in a bulk batch: if the queue freed space at that very moment, a younger
+     * message of the same batch may already be confirmed behind it; it is not sent twice.)
      */
     private Batch relayBatch() {
         long writesBefore = writes.get();
@@ -170,6 +172,8 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
                     probes.add(w); // the oldest of its key, and it failed before: alone first
                 }
             }
+            Set<String> careful = new HashSet<>();
+            probes.forEach(w -> careful.add(w.key()));
             Set<String> blocked = new HashSet<>();
             List<Long> relayed = new ArrayList<>();
             Map<String, Integer> perDestination = new HashMap<>();
@@ -177,7 +181,14 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
             List<Waiting> rest = batch.stream()
                     .filter(w -> !blocked.contains(w.key()) && !probes.contains(w))
                     .toList();
-            publish(rest, blocked, relayed, perDestination);
+            publish(rest.stream().filter(w -> !careful.contains(w.key())).toList(), blocked, relayed, perDestination);
+            // a key the broker refused lately (a full queue) goes one confirm at a time for the rest of this
+            // batch and stops at its first refusal: nothing of it is confirmed behind a refused message
+            for (Waiting w : rest) {
+                if (careful.contains(w.key()) && !blocked.contains(w.key())) {
+                    publish(List.of(w), blocked, relayed, perDestination);
+                }
+            }
             if (!relayed.isEmpty()) {
                 jdbc.update("DELETE FROM outbox WHERE seq = ANY (?)", (Object) relayed.toArray(Long[]::new));
             }
