@@ -28,6 +28,8 @@ import org.springframework.stereotype.Component;
 public class ConfirmedPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfirmedPublisher.class);
+    /** How the reason of a message the broker refused (a negative confirm, e.g. its queue is full) begins. */
+    public static final String REFUSED = "broker refused it: ";
 
     private final RabbitTemplate rabbit;
     private final long confirmTimeoutMillis;
@@ -137,7 +139,7 @@ public class ConfirmedPublisher {
                 return new Outcome(false, true, "unroutable: exchange '%s' routing key '%s': %s"
                         .formatted(out.exchange(), out.routingKey(), returned.getReplyText()));
             }
-            return confirm.isAck() ? Outcome.CONFIRMED : Outcome.failed("broker refused it: " + confirm.getReason());
+            return confirm.isAck() ? Outcome.CONFIRMED : Outcome.failed(REFUSED + confirm.getReason());
         } catch (TimeoutException e) {
             return Outcome.failed("no confirm from the broker within " + confirmTimeoutMillis + " ms");
         } catch (ExecutionException e) {

@@ -50,6 +50,8 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
     private static final long RELAY_LOCK = 0x63617261L;
     /** Rows per relay transaction; their confirms are awaited together. */
     private static final int RELAY_BATCH = 500;
+    /** How long a relay run that drained the outbox waits for requests still writing behind the backlog. */
+    private static final long LINGER_MILLIS = 250;
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
     private final JdbcTemplate jdbc;
@@ -60,6 +62,8 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
     /** True until a relay run saw the table empty with no write meanwhile; starts true (rows may be left from before). */
     private final AtomicBoolean mayHaveBacklog = new AtomicBoolean(true);
     private final AtomicLong writes = new AtomicLong();
+    /** Notified when messages were stored, for a relay run that lingers after a drain. */
+    private final Object written = new Object();
     /** Set when the application closes: a relay run ends after its current batch instead of draining on. */
     private volatile boolean stopping;
 
@@ -89,6 +93,9 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
                         .toList()));
         writes.incrementAndGet();
         mayHaveBacklog.set(true);
+        synchronized (written) {
+            written.notifyAll();
+        }
     }
 
     /** Whether any message may be waiting (cheap, in memory); false only after a relay found the outbox empty. */
@@ -117,17 +124,25 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
     /**
      * Publishes waiting messages, oldest first, batch after batch until the outbox is empty, a batch
      * relays nothing (the broker is away) or the application stops; returns how many were handed to the
-     * broker. The timer only
-     * starts a run: while a backlog remains the relay does not wait for the next tick.
+     * broker. The timer only starts a run: while a backlog remains the relay does not wait for the next
+     * tick. After a drain it lingers {@value #LINGER_MILLIS} ms for requests that saw the backlog and are
+     * still writing behind it; otherwise, under steady load, each of them would keep the next requests
+     * queueing behind it until the next tick, and the outbox would never empty.
      */
     public int relay() {
         int total = 0;
         long started = System.nanoTime();
-        while (mayHaveBacklog.get() && !stopping) {
+        while (!stopping) {
+            if (!mayHaveBacklog.get()) {
+                if (total == 0 || !awaitWrite()) {
+                    break;
+                }
+                continue;
+            }
             Batch batch = relayBatch();
             total += batch.relayed();
-            if (!batch.drainOn()) {
-                break;
+            if (!batch.drainOn() && mayHaveBacklog.get()) {
+                break; // the broker is away, or another instance relays
             }
         }
         if (total > 0) {
@@ -135,6 +150,23 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
             LOG.info("Outbox: relayed {} message(s) to the broker in {} ms", total, millis);
         }
         return total;
+    }
+
+    /** Waits up to {@value #LINGER_MILLIS} ms for a message to be stored; whether one was. */
+    private boolean awaitWrite() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+        synchronized (written) {
+            long left;
+            while (!mayHaveBacklog.get() && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(written, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return mayHaveBacklog.get();
     }
 
     /** What one batch did: how many were relayed, and whether to go on with the next batch at once. */
@@ -146,8 +178,9 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
      *
      * <p>Per-key order: the batch goes out in {@code seq} order on one channel. A key whose oldest
      * message failed before ({@code attempts > 0}) first sends that message alone; only if the broker
-     * confirms it do the key's younger messages follow, one confirm at a time for the rest of the batch,
-     * so a key the broker keeps refusing is never overtaken by its own younger messages. (A key's first
+     * confirms it do the key's younger messages follow, and if the broker had refused it (rather than
+     * being unreachable) one confirm at a time for the rest of the batch, so a key the broker keeps
+     * refusing is never overtaken by its own younger messages. (A key's first
      * refusal can only come in a bulk batch: if the queue freed space at that very moment, a younger
      * message of the same batch may already be confirmed behind it; it is not sent twice.)
      */
@@ -157,13 +190,16 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
             if (!Boolean.TRUE.equals(jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)", Boolean.class, RELAY_LOCK))) {
                 return new Batch(0, false); // another instance is relaying
             }
-            List<Waiting> batch = jdbc.query("SELECT seq, exchange, routing_key, message_id, content_type, headers, body, attempts "
+            List<Waiting> batch = jdbc.query("SELECT seq, exchange, routing_key, message_id, content_type, headers, body, attempts, last_error "
                     + "FROM outbox ORDER BY seq LIMIT ? FOR UPDATE", this::waiting, RELAY_BATCH);
             if (batch.isEmpty()) {
                 if (writes.get() == writesBefore) {
                     mayHaveBacklog.compareAndSet(true, false);
+                    return new Batch(0, false);
                 }
-                return new Batch(0, false);
+                // written meanwhile: requests still queue up behind the backlog, so look again at once
+                // rather than at the next tick, or under steady load the outbox would never empty
+                return new Batch(0, true);
             }
             Set<String> seen = new HashSet<>();
             List<Waiting> probes = new ArrayList<>();
@@ -173,7 +209,7 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
                 }
             }
             Set<String> careful = new HashSet<>();
-            probes.forEach(w -> careful.add(w.key()));
+            probes.stream().filter(Waiting::refused).forEach(w -> careful.add(w.key()));
             Set<String> blocked = new HashSet<>();
             List<Long> relayed = new ArrayList<>();
             Map<String, Integer> perDestination = new HashMap<>();
@@ -228,7 +264,12 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
         }
     }
 
-    private record Waiting(long seq, String exchange, String routingKey, Message message, int attempts) {
+    private record Waiting(long seq, String exchange, String routingKey, Message message, int attempts, String lastError) {
+
+        /** Its last attempt was refused by the broker (a full queue), not lost with the connection. */
+        boolean refused() {
+            return lastError != null && lastError.startsWith(ConfirmedPublisher.REFUSED);
+        }
 
         /** Order is kept per exchange and routing key. */
         String key() {
@@ -243,7 +284,7 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
         props.setContentType(rs.getString("content_type"));
         headersFromJson(rs.getString("headers")).forEach(props::setHeader);
         return new Waiting(rs.getLong("seq"), rs.getString("exchange"), rs.getString("routing_key"),
-                new Message(rs.getBytes("body"), props), rs.getInt("attempts"));
+                new Message(rs.getBytes("body"), props), rs.getInt("attempts"), rs.getString("last_error"));
     }
 
     private String headersJson(Map<String, Object> headers) {
