@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -52,6 +53,9 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
     private static final int RELAY_BATCH = 500;
     /** How long a relay run that drained the outbox waits for requests still writing behind the backlog. */
     private static final long LINGER_MILLIS = 250;
+    /** A batch smaller than this is the tail of a backlog: quick, so new requests wait for it (see {@link #mustQueueBehind}). */
+    private static final int TAIL = 100;
+    private static final long TAIL_WAIT_MILLIS = 2000;
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
     private final JdbcTemplate jdbc;
@@ -62,6 +66,10 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
     /** True until a relay run saw the table empty with no write meanwhile; starts true (rows may be left from before). */
     private final AtomicBoolean mayHaveBacklog = new AtomicBoolean(true);
     private final AtomicLong writes = new AtomicLong();
+    /** Held by the relay while a batch is in flight: requests at the tail of a backlog wait for it. */
+    private final ReentrantLock relaying = new ReentrantLock();
+    /** Messages the last batch relayed. */
+    private volatile int lastBatch = RELAY_BATCH;
     /** Notified when messages were stored, for a relay run that lingers after a drain. */
     private final Object written = new Object();
     /** Set when the application closes: a relay run ends after its current batch instead of draining on. */
@@ -101,6 +109,31 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
     /** Whether any message may be waiting (cheap, in memory); false only after a relay found the outbox empty. */
     public boolean mayHaveBacklog() {
         return mayHaveBacklog.get();
+    }
+
+    /**
+     * Whether a new message for this exchange and routing key must queue up behind waiting ones, to keep
+     * their order. When the relay is down to the tail of a backlog (its last batch was small, so it is
+     * quick), the caller first waits for the batch in flight to be confirmed and deleted and then looks
+     * again: otherwise, under steady load, every request that sees the few messages in flight would add
+     * one more, and the outbox would never empty.
+     */
+    public boolean mustQueueBehind(String exchange, String routingKey) {
+        if (!mayHaveBacklog() || !hasBacklog(exchange, routingKey)) {
+            return false;
+        }
+        if (lastBatch >= TAIL || relaying.isHeldByCurrentThread()) {
+            return true;
+        }
+        try {
+            if (relaying.tryLock(TAIL_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                relaying.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+        return hasBacklog(exchange, routingKey);
     }
 
     /** Whether messages for this exchange and routing key are waiting (one indexed query). */
@@ -185,6 +218,18 @@ public class Outbox implements ApplicationListener<ContextClosedEvent> {
      * message of the same batch may already be confirmed behind it; it is not sent twice.)
      */
     private Batch relayBatch() {
+        relaying.lock();
+        try {
+            Batch done = relayBatchLocked();
+            // a batch that relayed nothing (broker away, or nothing left) is no quick tail to wait for
+            lastBatch = done.relayed() > 0 ? done.relayed() : RELAY_BATCH;
+            return done;
+        } finally {
+            relaying.unlock();
+        }
+    }
+
+    private Batch relayBatchLocked() {
         long writesBefore = writes.get();
         Batch done = transactions.execute(tx -> {
             if (!Boolean.TRUE.equals(jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)", Boolean.class, RELAY_LOCK))) {
