@@ -241,7 +241,7 @@ class LearningEventsFlowTest extends CaravanTest {
             await().atMost(HANDLED_WITHIN).untilAsserted(() -> assertThat(Broker.depth(catchUp)).isEqualTo(2));
             List<Broker.Received> caughtUp = Broker.drain(catchUp);
             assertThat(caughtUp).extracting(m -> m.properties().getMessageId()).containsExactly(events.get(1), events.get(2));
-            assertThat(caughtUp).allSatisfy(m -> assertThat(m.header(DomainEvents.H_REPLAY)).isEqualTo("true"));
+            assertThat(caughtUp).allSatisfy(m -> assertThat(m.header(LearningEvents.H_REPLAY)).isEqualTo("true"));
             assertThat(json.readTree(caughtUp.get(0).body()).get("event_id").asText()).isEqualTo(events.get(1));
             assertThat(json.readTree(caughtUp.get(0).body()).at("/data/title").asText()).isEqualTo("Replays");
 

@@ -29,8 +29,8 @@ import org.springframework.stereotype.Component;
  * at the REST door; {@link #received} reads one off a queue; {@link #asReplay} turns a logged event back
  * into a message.
  */
-@Component("domainEvents")
-public class DomainEvents {
+@Component("learningEvents")
+public class LearningEvents {
 
     /** Header on a replayed message: {@code true}. */
     public static final String H_REPLAY = "x-caravan-replay";
@@ -41,7 +41,7 @@ public class DomainEvents {
 
     private final ObjectMapper json;
 
-    public DomainEvents(ObjectMapper json) {
+    public LearningEvents(ObjectMapper json) {
         this.json = json;
     }
 

@@ -26,15 +26,15 @@ import org.springframework.stereotype.Component;
  * the platform's security protects it with one rule (admin role) apart from the publishers' {@code POST
  * /domain-events}.
  */
-@Component("domainEventLog")
-public class DomainEventLog {
+@Component("learningEventLog")
+public class LearningEventLog {
 
     private static final Pattern TOPIC_WORD = Pattern.compile("[A-Za-z0-9_-]+|\\*|#");
 
     private final RequestParameters parameters;
     private final ObjectMapper json;
 
-    public DomainEventLog(RequestParameters parameters, ObjectMapper json) {
+    public LearningEventLog(RequestParameters parameters, ObjectMapper json) {
         this.parameters = parameters;
         this.json = json;
     }

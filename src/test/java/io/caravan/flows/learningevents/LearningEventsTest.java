@@ -16,11 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(5)
-class DomainEventsTest {
+class LearningEventsTest {
 
     final ObjectMapper json = new ObjectMapper();
-    final DomainEvents events = new DomainEvents(json);
-    final DomainEventLog log = new DomainEventLog(new RequestParameters(), json);
+    final LearningEvents events = new LearningEvents(json);
+    final LearningEventLog log = new LearningEventLog(new RequestParameters(), json);
 
     @Test
     void anAcceptedEventKeepsTheCallersIdOrGetsOne() {
@@ -82,7 +82,7 @@ class DomainEventsTest {
     }
 
     private static List<String> matches(String pattern, String... types) {
-        String regex = DomainEventLog.topicPattern(pattern);
+        String regex = LearningEventLog.topicPattern(pattern);
         return java.util.Arrays.stream(types).filter(t -> t.matches(regex)).toList();
     }
 }
