@@ -4,9 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.qdrant.client.QdrantClient;
-import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckReply;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
@@ -14,10 +12,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * The {@code qdrant} component of {@code /actuator/health}: asks Qdrant's gRPC health check at the
- * address the Camel qdrant component uses ({@code camel.component.qdrant.*}).
+ * address the Camel qdrant component uses ({@code camel.component.qdrant.*}), through the one Qdrant client
+ * of {@link io.caravan.platform.qdrant.QdrantClientConfiguration} (its own deadline per check).
  */
 @Component
-public class QdrantHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
+public class QdrantHealthIndicator extends AbstractHealthIndicator {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
@@ -25,16 +24,11 @@ public class QdrantHealthIndicator extends AbstractHealthIndicator implements Di
     private final String address;
 
     public QdrantHealthIndicator(
+            QdrantClient client,
             @Value("${camel.component.qdrant.host:localhost}") String host,
-            @Value("${camel.component.qdrant.port:6334}") int port,
-            @Value("${camel.component.qdrant.tls:false}") boolean tls,
-            @Value("${camel.component.qdrant.api-key:}") String apiKey) {
+            @Value("${camel.component.qdrant.port:6334}") int port) {
         super("Qdrant health check failed");
-        QdrantGrpcClient.Builder grpc = QdrantGrpcClient.newBuilder(host, port, tls).withTimeout(TIMEOUT);
-        if (!apiKey.isBlank()) {
-            grpc.withApiKey(apiKey);
-        }
-        this.client = new QdrantClient(grpc.build());
+        this.client = client;
         this.address = host + ":" + port;
     }
 
@@ -42,10 +36,5 @@ public class QdrantHealthIndicator extends AbstractHealthIndicator implements Di
     protected void doHealthCheck(Health.Builder builder) throws Exception {
         HealthCheckReply reply = client.healthCheckAsync(TIMEOUT).get(TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
         builder.up().withDetail("address", address).withDetail("version", reply.getVersion());
-    }
-
-    @Override
-    public void destroy() {
-        client.close();
     }
 }

@@ -9,9 +9,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The Qdrant Java client as a Spring bean, for the operations Camel's {@code qdrant} component does not
- * offer (conditional upserts, scrolling, queries with a per-request filter, collection checks). It is
- * built from the same settings as the component ({@code camel.component.qdrant.*}), so both talk to
+ * The application's one Qdrant Java client (commerce-events' vectors, the {@code qdrant} health check),
+ * for the operations Camel's {@code qdrant} component does not offer (conditional upserts, scrolling,
+ * queries with a per-request filter, collection checks). It is built from the same settings as the component ({@code camel.component.qdrant.*}), so both talk to
  * the same Qdrant. The client's version check is off: it only logs, and it would call Qdrant while
  * the application context starts.
  */
