@@ -50,7 +50,8 @@ public final class RedisJsonDocuments {
 
     /**
      * Applies {@code change} to the document at {@code key} (an empty object if there is none), stores
-     * the result with {@code ttl} and returns it.
+     * the result with {@code ttl} and returns it. A change that returns null leaves the key as it is
+     * (and the update returns null): the check and the write are one atomic step.
      */
     public ObjectNode update(String key, Duration ttl, UnaryOperator<ObjectNode> change) {
         ReentrantLock lock = stripes[Math.floorMod(key.hashCode(), STRIPES)];
@@ -73,11 +74,18 @@ public final class RedisJsonDocuments {
                     ops.watch(key);
                     ObjectNode current = parse(key, ops.opsForValue().get(key));
                     next[0] = change.apply(current == null ? json.createObjectNode() : current);
+                    if (next[0] == null) {
+                        ops.unwatch();
+                        return null;
+                    }
                     ops.multi();
                     ops.opsForValue().set(key, write(next[0]), ttl);
                     return ops.exec();
                 }
             });
+            if (next[0] == null) {
+                return null;
+            }
             // EXEC answers nothing when a watched key changed before it: read again and re-apply
             if (committed != null && !committed.isEmpty()) {
                 return next[0];
