@@ -16,6 +16,10 @@ import org.springframework.stereotype.Component;
  *
  * <p>{@link #record} builds it at the REST door; {@link #forStorage} turns whatever arrived on the
  * queue (Caravan's own message or a seed client's, which has no {@code id}) into the row to insert.
+ *
+ * <p>The flow's one entry point for other flows is the route {@code direct:chat-history.store}
+ * (routes/chat-history.yaml): chat-relay sends it a row of the same shape (see its
+ * {@code ChatRelayMessages.historyRow}); no other flow uses this class.
  */
 @Component("chatInteractions")
 public class ChatInteractions {

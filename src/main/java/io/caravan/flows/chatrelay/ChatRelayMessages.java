@@ -62,7 +62,11 @@ public class ChatRelayMessages {
         return response;
     }
 
-    /** The chat-history row for a response (seed 001: "persist chat history"), keyed by the session id. */
+    /**
+     * The chat-history row for a response (seed 001: "persist chat history"), keyed by the session id.
+     * It goes to chat-history's one entry point, {@code direct:chat-history.store}, in the shape of
+     * that flow's schema (schemas/chat-interaction.json).
+     */
     public Map<String, Object> historyRow(Map<String, Object> response) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("id", response.get("sessionId"));

@@ -1,4 +1,4 @@
-package io.caravan.flows.chatrelay;
+package io.caravan.flows.responder;
 
 import java.util.List;
 import java.util.Map;
@@ -7,7 +7,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.stereotype.Component;
 
-/** Builds the request body for an OpenAI-compatible chat-completions API (the responder's LLM option). */
+/**
+ * Builds the request body for an OpenAI-compatible chat-completions API (the responder's LLM option).
+ * The responder (routes/responder.yaml) is shared by chat-history and chat-relay through its one entry
+ * point, the route {@code direct:responder}: body in, the bot's reply out.
+ */
 @Component("llmRequests")
 public class LlmRequests {
 
