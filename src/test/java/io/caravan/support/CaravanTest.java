@@ -16,6 +16,9 @@ import org.springframework.test.context.DynamicPropertySource;
         // their own database (created on first use), so tests never touch the dev run's rows
         "spring.datasource.url=${TEST_DB_URL:jdbc:postgresql://127.0.0.1:5432/caravan_test}",
         "caravan.dev.create-database=true",
+        // each cached test context keeps a pool; idle ones must not add up to PostgreSQL's 100 connections
+        "spring.datasource.hikari.minimum-idle=1",
+        "spring.datasource.hikari.idle-timeout=10s",
         // the real services only (RealServices); StandInsTest runs Caravan on the embedded ones
         "caravan.dev.stand-ins=false",
         // live reload is tested on a copy of routes/ (FlowReloadTest); here the files stay put

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import org.apache.qpid.server.SystemLauncher;
+import org.apache.qpid.server.model.SystemConfig;
 
 /**
  * An AMQP 0-9-1 broker in this JVM: Apache Qpid Broker-J, in memory. It is not RabbitMQ. It takes
@@ -33,12 +34,19 @@ final class RabbitStandIn {
         int port = Ports.free();
         Path config = dir.resolve("initial-config.json");
         Files.writeString(config, initialConfig(port));
+        // Left unset, Qpid reads its defaults from the URL "classpath:system.properties" (a resource it does not
+        // ship). The JDK finds the handler for "classpath:" with the system class loader; in the packaged jar
+        // (java -jar) Qpid is in a nested jar that loader cannot see, so start-up failed with "unknown protocol:
+        // classpath". A real file needs no handler and sets nothing, as the missing resource did.
+        Path systemProperties = dir.resolve("system.properties");
+        Files.writeString(systemProperties, "# Qpid Broker-J system properties: none, Caravan's stand-in needs no more\n");
         SystemLauncher launcher = new SystemLauncher();
         launcher.startup(Map.of(
-                "type", "Memory",
-                "initialConfigurationLocation", config.toUri().toString(),
-                "startupLoggedToSystemOut", false,
-                "context", Map.of("qpid.work_dir", dir.toString())));
+                SystemConfig.TYPE, "Memory",
+                SystemConfig.INITIAL_CONFIGURATION_LOCATION, config.toUri().toString(),
+                SystemConfig.INITIAL_SYSTEM_PROPERTIES_LOCATION, systemProperties.toUri().toString(),
+                SystemConfig.STARTUP_LOGGED_TO_SYSTEM_OUT, false,
+                SystemConfig.CONTEXT, Map.of("qpid.work_dir", dir.toString())));
         return new StandIn("RabbitMQ", "embedded Apache Qpid Broker-J 10 (AMQP 0-9-1, vhost " + VIRTUAL_HOST + ")",
                 Ports.LOOPBACK + ":" + port, "none: in memory, queues and messages are gone after a restart",
                 NOT_ENFORCED, () -> stop(launcher));

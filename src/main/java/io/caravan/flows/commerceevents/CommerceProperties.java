@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                        exchange; false writes each event straight to Neo4j and Qdrant in the request
  * @param batchMaxEvents  the most events one {@code POST /events/batch} may carry
  * @param qdrant          the Qdrant collections of the flow
- * @param vectors         how interactions become vectors ({@code store/InteractionVectoriser})
+ * @param vectors         how interactions become vectors ({@code flows/commerceevents/InteractionVectoriser})
  * @param recommendations bounds of {@code GET /recommendations/{user_id}}
  */
 @ConfigurationProperties("caravan.commerce")

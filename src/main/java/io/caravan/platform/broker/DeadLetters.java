@@ -41,7 +41,7 @@ public class DeadLetters {
     public static final String H_FIRST_FAILURE = "x-caravan-first-failure";
     public static final String H_LAST_FAILURE = "x-caravan-last-failure";
     public static final String H_ROUTE = "x-caravan-route";
-    /** Set by a replay ({@code ops/DeadLetterReplay}): when the message was last sent back to its queue. */
+    /** Set by a replay ({@code platform/ops/DeadLetterReplay}): when the message was last sent back to its queue. */
     public static final String H_REPLAYED_AT = "x-caravan-replayed-at";
     /** Set by a replay: how many times the message has been sent back to its queue. */
     public static final String H_REPLAY_COUNT = "x-caravan-replay-count";

@@ -6,7 +6,7 @@ import org.springframework.stereotype.Component;
 /**
  * The route template {@code durable-consumer}: one shape for every queue a flow consumes. It takes a
  * message from a durable queue, keeps the original for dead-lettering, validates it against a JSON
- * Schema, checks it as every ingress does ({@code web/StrictJson}: one document that every sink can
+ * Schema, checks it as every ingress does ({@code platform/rest/StrictJson}: one document that every sink can
  * store, else poison), parses it and hands it to the flow's sink. The container acks only after the sink returned,
  * i.e. after the store committed. Failures follow {@link ConsumerFailurePolicy}.
  *

@@ -70,6 +70,16 @@ public class WorkerSelection implements PropertiesFunction {
         return selected.contains(ALL) || selected.contains(type);
     }
 
+    /** The worker types the flows' consumers declare (known once Camel has created the routes). */
+    public Set<String> declared() {
+        return Set.copyOf(new TreeSet<>(declared));
+    }
+
+    /** {@code caravan.workers} as configured: {@code all}, {@code none} or worker types. */
+    public Set<String> selected() {
+        return selected;
+    }
+
     // registered as soon as this bean exists: camel-spring-boot loads the YAML routes before its own start-up hooks run
     @PostConstruct
     void register() {

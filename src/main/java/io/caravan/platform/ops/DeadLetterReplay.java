@@ -170,17 +170,38 @@ public class DeadLetterReplay {
      * @param limit  how many to show (1 to {@code max-page-size}, default 50)
      */
     public DeadLetterPage list(String queue, String offset, String limit) {
+        return list(queue, offset, limit, DeadLetterSelection.ALL);
+    }
+
+    /**
+     * A page of those dead letters in {@code queue} that {@code filter} selects, head first; they all stay
+     * where they are. A filtered listing reads up to {@code max-examined} messages to find its page;
+     * {@code offset} and {@code limit} count the selected ones.
+     */
+    public DeadLetterPage list(String queue, String offset, String limit, DeadLetterSelection filter) {
         String dlq = deadLetterQueue(queue).deadLetterQueue();
         int skip = parameters.boundedInt("offset", offset, 0, 0, limits.maxExamined());
         int size = parameters.boundedInt("limit", limit, Math.min(50, limits.maxPageSize()), 1, limits.maxPageSize());
         List<DeadLetter> page = new ArrayList<>();
-        Scan scan = scan(dlq, skip + size, (position, got, props) -> {
-            if (position >= skip) {
-                page.add(deadLetter(position, got.getBody(), props));
+        int[] selected = {0};
+        Scan scan = scan(dlq, filter.all() ? skip + size : limits.maxExamined(), (position, got, props) -> {
+            if (filter.matches(props.getMessageId(), props.getHeaders())) {
+                int index = selected[0]++;
+                if (index >= skip && index < skip + size) {
+                    page.add(deadLetter(position, got.getBody(), props));
+                }
             }
             return false;
         });
-        return new DeadLetterPage(dlq, scan.depthBefore(), skip, size, page, scan.depthBefore() > skip + page.size());
+        boolean more = filter.all() ? scan.depthBefore() > skip + page.size() : selected[0] > skip + page.size() || scan.more();
+        return new DeadLetterPage(dlq, scan.depthBefore(), skip, size, page, more);
+    }
+
+    /** {@link #list(String, String, String, DeadLetterSelection)} with the listing's query filters (400 naming a wrong one). */
+    public DeadLetterPage list(String queue, String offset, String limit, String messageId, String originalQueue,
+                               String reason, String failure, String failedAfter, String failedBefore) {
+        return list(queue, offset, limit, DeadLetterSelection.filters(messageId, originalQueue, reason, failure,
+                failedAfter, failedBefore, json, limits.maxExamined()));
     }
 
     /** Reads a replay or delete request body; a wrong field is a 400 naming it. */
@@ -368,8 +389,11 @@ public class DeadLetterReplay {
                                 .map(BrokerProperties.QueueSpec::deadLetterQueue).distinct().sorted().toList())));
     }
 
+    /** Taken under the queue's lock: a listing in progress holds messages unacknowledged, which the count would miss. */
     private long depth(String queue) {
-        return rabbit.execute(channel -> (long) channel.queueDeclarePassive(queue).getMessageCount());
+        synchronized (queueLocks.computeIfAbsent(queue, q -> new Object())) {
+            return rabbit.execute(channel -> (long) channel.queueDeclarePassive(queue).getMessageCount());
+        }
     }
 
     /** The message to send back: same body and id, the application's headers, a fresh retry ladder. */

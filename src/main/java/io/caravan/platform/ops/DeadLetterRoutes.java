@@ -13,6 +13,8 @@ import org.springframework.stereotype.Component;
  * <pre>
  * GET    /ops/dead-letters                                    Caravan's dead-letter queues and their depth
  * GET    /ops/dead-letters/{queue}?offset=&amp;limit=             a page of dead letters, head first; nothing moves
+ *                                    &amp;reason=&amp;failure=&amp;original_queue=&amp;message_id=&amp;failed_after=&amp;failed_before=
+ *                                                             only the dead letters these filters select
  * POST   /ops/dead-letters/{queue}/replay                     replay the selection in the body ({@link DeadLetterSelection})
  * POST   /ops/dead-letters/{queue}/delete                     delete the selection in the body
  * POST   /ops/dead-letters/{queue}/messages/{message_id}/replay   replay the dead letters with this id
@@ -49,6 +51,19 @@ public class DeadLetterRoutes extends RouteBuilder {
                         .description("dead letters to skip (default 0)").endParam()
                     .param().name("limit").type(RestParamType.query).dataType("integer").required(false)
                         .description("page size (default 50, at most caravan.ops.dead-letters.max-page-size)").endParam()
+                    .param().name("reason").type(RestParamType.query).required(false)
+                        .description("only those whose reason contains this, any case").endParam()
+                    .param().name("failure").type(RestParamType.query).required(false)
+                        .description("only this failure kind: poison or transient").endParam()
+                    .param().name("original_queue").type(RestParamType.query).required(false)
+                        .description("only those that failed on this queue").endParam()
+                    .param().name("message_id").type(RestParamType.query).required(false)
+                        .description("only those with this message id").endParam()
+                    .param().name("failed_after").type(RestParamType.query).required(false)
+                        .description("only those whose last failure is at or after this ISO-8601 instant").endParam()
+                    .param().name("failed_before").type(RestParamType.query).required(false)
+                        .description("only those whose last failure is before this ISO-8601 instant").endParam()
+                    .responseMessage().code(400).message("a filter or paging parameter is wrong").endResponseMessage()
                     .responseMessage().code(404).message("not one of Caravan's dead-letter queues").endResponseMessage()
                     .to("direct:ops.dead-letters-list")
                 .post("/{queue}/replay").id("ops.post-dead-letters-replay")
@@ -88,7 +103,9 @@ public class DeadLetterRoutes extends RouteBuilder {
                 .bean("deadLetterReplay", "queues"));
 
         answerJson(step("list")
-                .bean("deadLetterReplay", "list(${header.queue}, ${header.offset}, ${header.limit})"));
+                .bean("deadLetterReplay", "list(${header.queue}, ${header.offset}, ${header.limit}, ${header.message_id},"
+                        + " ${header.original_queue}, ${header.reason}, ${header.failure}, ${header.failed_after},"
+                        + " ${header.failed_before})"));
 
         answerJson(step("replay")
                 .convertBodyTo(String.class)

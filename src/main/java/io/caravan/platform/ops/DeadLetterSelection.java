@@ -57,6 +57,31 @@ public record DeadLetterSelection(
         return new DeadLetterSelection(false, messageId, null, null, null, null, null, null);
     }
 
+    /** Every dead letter. */
+    public static final DeadLetterSelection ALL = new DeadLetterSelection(true, null, null, null, null, null, null, null);
+
+    /**
+     * The filters of a listing ({@code GET /ops/dead-letters/{queue}?reason=…}), checked as a request body's
+     * are; {@link #ALL} when none is given.
+     */
+    public static DeadLetterSelection filters(String messageId, String originalQueue, String reason, String failure,
+                                              String failedAfter, String failedBefore, ObjectMapper json, int maxExamined) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = json.createObjectNode();
+        Map<String, String> given = new java.util.LinkedHashMap<>();
+        given.put("message_id", messageId);
+        given.put("original_queue", originalQueue);
+        given.put("reason", reason);
+        given.put("failure", failure);
+        given.put("failed_after", failedAfter);
+        given.put("failed_before", failedBefore);
+        given.forEach((name, value) -> {
+            if (value != null && !value.isBlank()) {
+                tree.put(name, value);
+            }
+        });
+        return tree.isEmpty() ? ALL : parse(tree.toString(), json, maxExamined);
+    }
+
     /**
      * Reads and checks a request body; every wrong field is named in the {@link InvalidRequestException}.
      *

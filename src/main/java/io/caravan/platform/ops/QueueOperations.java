@@ -142,7 +142,10 @@ public class QueueOperations {
         return new PurgeResult(name, purged);
     }
 
-    /** Every work queue with its depth and consumers, its dead-letter queue's depth and its retry queues' depths. */
+    /**
+     * Every work queue with its depth and consumers, its dead-letter queue's depth and its retry queues' depths;
+     * with the management API also unacknowledged messages and publish/deliver rates.
+     */
     public QueuesSummary summary() {
         Map<String, RabbitManagementClient.QueueCounts> counts = null;
         try {
@@ -160,7 +163,8 @@ public class QueueOperations {
                 retries.add(depth(retryQueue, counts));
             }
             summaries.add(new WorkQueue(entry.getKey(), work.name(), work.exists(), work.messagesReady(),
-                    work.consumers(), depth(spec.deadLetterQueue(), counts), retries));
+                    work.consumers(), work.messagesUnacknowledged(), work.publishRate(), work.deliverRate(),
+                    depth(spec.deadLetterQueue(), counts), retries));
         }
         return new QueuesSummary(counts != null ? MANAGEMENT_API : PASSIVE_DECLARE, summaries);
     }
@@ -168,12 +172,13 @@ public class QueueOperations {
     private QueueDepth depth(String name, Map<String, RabbitManagementClient.QueueCounts> fromManagement) {
         if (fromManagement != null) {
             RabbitManagementClient.QueueCounts counts = fromManagement.get(name);
-            return counts == null ? new QueueDepth(name, false, null, null)
-                    : new QueueDepth(name, true, counts.messagesReady(), counts.consumers());
+            return counts == null ? new QueueDepth(name, false, null, null, null, null, null)
+                    : new QueueDepth(name, true, counts.messagesReady(), counts.consumers(), counts.messagesUnacknowledged(),
+                            counts.publishRate(), counts.deliverRate());
         }
         QueueInformation info = onBroker(() -> admin.getQueueInfo(name));
-        return info == null ? new QueueDepth(name, false, null, null)
-                : new QueueDepth(name, true, (long) info.getMessageCount(), info.getConsumerCount());
+        return info == null ? new QueueDepth(name, false, null, null, null, null, null)
+                : new QueueDepth(name, true, (long) info.getMessageCount(), info.getConsumerCount(), null, null, null);
     }
 
     private CaravanQueue caravanQueue(String name) {

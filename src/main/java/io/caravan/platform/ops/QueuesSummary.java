@@ -14,12 +14,17 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record QueuesSummary(String source, List<WorkQueue> queues) {
 
-    /** A work queue (its key under {@code caravan.broker.queues}) with its dead-letter and retry queues, step 1 first. */
+    /**
+     * A work queue (its key under {@code caravan.broker.queues}) with its dead-letter and retry queues, step 1 first.
+     * Unacknowledged messages and rates (messages per second) come from the management API only; null otherwise.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record WorkQueue(String key, String name, boolean exists, Long messagesReady, Integer consumers,
+                            Long messagesUnacknowledged, Double publishRate, Double deliverRate,
                             QueueDepth deadLetterQueue, List<QueueDepth> retryQueues) { }
 
-    /** One queue's depth; {@code exists} false (and no counts) when the broker does not have it. */
+    /** One queue's depth; {@code exists} false (and no counts) when the broker does not have it; rates as in {@link WorkQueue}. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record QueueDepth(String name, boolean exists, Long messagesReady, Integer consumers) { }
+    public record QueueDepth(String name, boolean exists, Long messagesReady, Integer consumers,
+                             Long messagesUnacknowledged, Double publishRate, Double deliverRate) { }
 }

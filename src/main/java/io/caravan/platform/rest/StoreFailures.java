@@ -8,7 +8,7 @@ import org.neo4j.driver.exceptions.SessionExpiredException;
 /**
  * Tells a store that is down from a store that refused something. A REST flow that writes to Neo4j or
  * Qdrant in the request (the commerce-events broker bypass) answers the first with 503 and
- * {@code Retry-After} ({@code web/RestErrorPolicy}), like an unavailable PostgreSQL or Redis; anything
+ * {@code Retry-After} ({@code platform/rest/RestErrorPolicy}), like an unavailable PostgreSQL or Redis; anything
  * else stays a 500. Consumers need no such distinction: every failure that is not poison climbs the
  * retry ladder.
  */

@@ -24,7 +24,7 @@ import org.springframework.stereotype.Component;
 /**
  * The one way Caravan reads a JSON document that comes in, at every door: the body of every HTTP
  * request ({@link JsonBodyFilter}) and every message a durable consumer takes from a queue
- * ({@code broker/DurableConsumerTemplate}). A document is accepted only if every sink Caravan has can
+ * ({@code platform/broker/DurableConsumerTemplate}). A document is accepted only if every sink Caravan has can
  * store it as it is:
  * <ul>
  *   <li>valid UTF-8, exactly one JSON value, not {@code null}, no duplicate keys (no "last one wins");</li>

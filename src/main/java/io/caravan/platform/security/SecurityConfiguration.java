@@ -187,12 +187,13 @@ public class SecurityConfiguration {
     }
 
     /**
-     * Hawtio, Jolokia and the login pages. Matched on the request path: Jolokia is its own servlet,
+     * Hawtio, Jolokia, the operations console ({@code /console}) and the login pages. Matched on the request path: Jolokia is its own servlet,
      * which Spring MVC's path matchers (used for string patterns) do not see.
      */
     private static boolean isConsole(HttpServletRequest request) {
         String path = path(request);
         return path.startsWith("/actuator/hawtio") || path.startsWith("/actuator/jolokia")
+                || path.equals("/console") || path.startsWith("/console/")
                 || path.equals("/login") || path.equals("/logout");
     }
 
