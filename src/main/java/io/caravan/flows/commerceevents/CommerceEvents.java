@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.caravan.platform.broker.PoisonMessageException;
-import io.caravan.platform.security.Caller;
 import io.caravan.platform.rest.ForbiddenException;
 import io.caravan.platform.rest.InvalidRequestException;
+import io.caravan.platform.security.Caller;
 import org.springframework.stereotype.Component;
 
 /**

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 import io.caravan.platform.broker.PoisonMessageException;
-import io.caravan.platform.security.Caller;
 import io.caravan.platform.rest.ForbiddenException;
 import io.caravan.platform.rest.InvalidRequestException;
+import io.caravan.platform.security.Caller;
 import org.junit.jupiter.api.Test;
 
 /** The flow's message shaping on its own: ids, times, batches, who may post. */
