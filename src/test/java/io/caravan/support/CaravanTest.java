@@ -18,7 +18,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.dev.create-database=true",
         // each cached test context keeps a pool; idle ones must not add up to PostgreSQL's 100 connections
         "spring.datasource.hikari.minimum-idle=1",
-        "spring.datasource.hikari.idle-timeout=10s",
+        "spring.datasource.hikari.idle-timeout=10000",
         // the real services only (RealServices); StandInsTest runs Caravan on the embedded ones
         "caravan.dev.stand-ins=false",
         // live reload is tested on a copy of routes/ (FlowReloadTest); here the files stay put
