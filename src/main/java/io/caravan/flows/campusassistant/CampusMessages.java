@@ -65,6 +65,11 @@ public class CampusMessages {
         return answer;
     }
 
+    /** The {@code chat_message_logs} row for a message the {@code durable-consumer} template hands over. */
+    public Map<String, Object> chatMessageLog(Map<String, Object> message, String messageId, Date messageTime) {
+        return chatMessageLog(message, messageId, messageTime, null);
+    }
+
     /** The {@code chat_message_logs} row for a consumed chat message. */
     public Map<String, Object> chatMessageLog(Map<String, Object> message, String amqpMessageId, Date amqpTimestamp, byte[] raw) {
         Map<String, Object> row = logRow(message, amqpMessageId, amqpTimestamp, raw);
@@ -75,12 +80,22 @@ public class CampusMessages {
         return row;
     }
 
+    /** The {@code class_preference_logs} row for a message the {@code durable-consumer} template hands over. */
+    public Map<String, Object> classPreferenceLog(Map<String, Object> message, String messageId, Date messageTime) {
+        return classPreferenceLog(message, messageId, messageTime, null);
+    }
+
     /** The {@code class_preference_logs} row for a consumed set of class preferences. */
     public Map<String, Object> classPreferenceLog(Map<String, Object> message, String amqpMessageId, Date amqpTimestamp, byte[] raw) {
         Map<String, Object> row = logRow(message, amqpMessageId, amqpTimestamp, raw);
         row.put("preferences", jsonOrNull(message.get("preferences")));
         row.put("step", message.get("step"));
         return row;
+    }
+
+    /** The {@code notification_logs} row for a message the {@code durable-consumer} template hands over. */
+    public Map<String, Object> notificationLog(Map<String, Object> message, String messageId, Date messageTime) {
+        return notificationLog(message, messageId, messageTime, null);
     }
 
     /** The {@code notification_logs} row for a consumed notification. */

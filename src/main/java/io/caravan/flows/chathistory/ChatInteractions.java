@@ -40,6 +40,11 @@ public class ChatInteractions {
         return Map.of("reply", interaction.get("bot_response"), "interaction_id", interaction.get("id"));
     }
 
+    /** The row for a message the {@code durable-consumer} template hands over, with its id and time resolved. */
+    public Map<String, Object> forStorage(Map<String, Object> message, String messageId, Date messageTime) {
+        return forStorage(message, messageId, messageTime, null);
+    }
+
     /**
      * The row for a consumed message. The id is the message's own {@code id}, else its AMQP message id,
      * else a name-based UUID of the raw bytes, so a redelivered seed message is stored once.

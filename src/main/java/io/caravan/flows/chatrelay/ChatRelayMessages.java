@@ -40,6 +40,11 @@ public class ChatRelayMessages {
         return request;
     }
 
+    /** A request as the {@code durable-consumer} template hands it over, with its message id resolved. */
+    public Map<String, Object> fromRequest(Map<String, Object> message, String messageId, String correlationId) {
+        return fromRequest(message, messageId, correlationId, null);
+    }
+
     /** A consumed request, Caravan's or a seed client's, with its session id settled. */
     public Map<String, Object> fromRequest(Map<String, Object> message, String messageId, String correlationId, byte[] raw) {
         Map<String, Object> request = new LinkedHashMap<>(message);
@@ -47,6 +52,14 @@ public class ChatRelayMessages {
                 UUID.nameUUIDFromBytes(raw == null ? new byte[0] : raw).toString()));
         request.putIfAbsent("userId", "anonymous");
         return request;
+    }
+
+    /** What {@code POST /chat/send} answers for a new session: its id, and that it is pending. */
+    public Map<String, Object> pendingAnswer(Map<String, Object> session) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("session_id", session.get("session_id"));
+        answer.put("status", "pending");
+        return answer;
     }
 
     /** The response message for {@code request}, answered with {@code reply}. */

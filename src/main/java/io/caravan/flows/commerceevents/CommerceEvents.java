@@ -109,6 +109,11 @@ public class CommerceEvents {
         return fromMessage(message, null, null, null);
     }
 
+    /** The event for a message the {@code durable-consumer} template hands over, with its id and time resolved. */
+    public CommerceEvent fromMessage(Map<String, Object> message, String messageId, Date messageTime) {
+        return fromMessage(message, messageId, messageTime, null);
+    }
+
     /**
      * The event for a schema-valid message consumed from a queue. Its id is the message's
      * {@code event_id}, else its AMQP message id, else a name-based UUID of the raw bytes, so a

@@ -66,6 +66,11 @@ public class LearningEvents {
         return answer;
     }
 
+    /** A consumed event as the {@code durable-consumer} template hands it over, with its message id resolved. */
+    public Map<String, Object> received(Map<String, Object> envelope, String messageId, Object replayHeader) {
+        return received(envelope, messageId, null, replayHeader);
+    }
+
     /**
      * A consumed event, ready for a handler or the log: {@code event_id}, {@code event_type},
      * {@code occurred_at} (UTC), {@code data}, {@code replay} and {@code envelope} (the JSON to log,

@@ -18,10 +18,10 @@ import org.springframework.stereotype.Component;
  * Which consumers ("workers") this instance runs, so that API-only and worker-only instances scale
  * apart, as seed 003 runs {@code message_worker.py --type all|chat|preference|notification}.
  *
- * <p>A flow names the worker type of each consumer in its YAML with the property function
- * {@code {{worker:<type>}}}, passed as the {@code autoStartup} of the {@code durable-consumer} template;
- * it resolves to {@code true} when {@code caravan.workers} is {@code all} or lists the type, else
- * {@code false}. A consumer that is not started stays visible (Hawtio, {@code /actuator/flows}) and an
+ * <p>A flow names the worker type of each consumer in its YAML, the {@code worker} parameter of the
+ * {@code durable-consumer} template, which starts the consumer with the property function
+ * {@code {{worker:<type>}}}: it resolves to {@code true} when {@code caravan.workers} is {@code all} or lists
+ * the type, else {@code false}. A consumer that is not started stays visible (Hawtio, {@code /actuator/flows}) and an
  * operator may still start it by hand.
  *
  * <p>A worker type in {@code caravan.workers} that no consumer declares stops start-up: a typo would

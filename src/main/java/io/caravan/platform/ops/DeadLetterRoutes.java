@@ -1,7 +1,7 @@
 package io.caravan.platform.ops;
 
+import io.caravan.platform.rest.JsonAnswer;
 import io.caravan.platform.rest.RestErrorPolicy;
-import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.rest.RestParamType;
@@ -99,29 +99,35 @@ public class DeadLetterRoutes extends RouteBuilder {
                     .responseMessage().code(404).message("no such dead-letter queue, or no dead letter with this id").endResponseMessage()
                     .to("direct:ops.dead-letters-delete-one");
 
-        answerJson(step("queues")
-                .bean("deadLetterReplay", "queues"));
+        step("queues")
+                .bean("deadLetterReplay", "queues")
+                .to(JsonAnswer.URI);
 
-        answerJson(step("list")
+        step("list")
                 .bean("deadLetterReplay", "list(${header.queue}, ${header.offset}, ${header.limit}, ${header.message_id},"
                         + " ${header.original_queue}, ${header.reason}, ${header.failure}, ${header.failed_after},"
-                        + " ${header.failed_before})"));
+                        + " ${header.failed_before})")
+                .to(JsonAnswer.URI);
 
-        answerJson(step("replay")
+        step("replay")
                 .convertBodyTo(String.class)
                 .bean("deadLetterReplay", "selection(${body})")
-                .bean("deadLetterReplay", "replay(${header.queue}, ${body})"));
+                .bean("deadLetterReplay", "replay(${header.queue}, ${body})")
+                .to(JsonAnswer.URI);
 
-        answerJson(step("delete")
+        step("delete")
                 .convertBodyTo(String.class)
                 .bean("deadLetterReplay", "selection(${body})")
-                .bean("deadLetterReplay", "delete(${header.queue}, ${body})"));
+                .bean("deadLetterReplay", "delete(${header.queue}, ${body})")
+                .to(JsonAnswer.URI);
 
-        answerJson(step("replay-one")
-                .bean("deadLetterReplay", "replayMessage(${header.queue}, ${header.message_id})"));
+        step("replay-one")
+                .bean("deadLetterReplay", "replayMessage(${header.queue}, ${header.message_id})")
+                .to(JsonAnswer.URI);
 
-        answerJson(step("delete-one")
-                .bean("deadLetterReplay", "deleteMessage(${header.queue}, ${header.message_id})"));
+        step("delete-one")
+                .bean("deadLetterReplay", "deleteMessage(${header.queue}, ${header.message_id})")
+                .to(JsonAnswer.URI);
     }
 
     /** The route {@code ops.dead-letters-<step>} behind one verb, with the REST error policy. */
@@ -129,12 +135,5 @@ public class DeadLetterRoutes extends RouteBuilder {
         return from("direct:ops.dead-letters-" + step)
                 .routeId("ops.dead-letters-" + step)
                 .routeConfigurationId(RestErrorPolicy.ID);
-    }
-
-    /** The bean's record as the JSON answer, without the request's headers. */
-    private void answerJson(RouteDefinition route) {
-        route.marshal().json()
-                .removeHeaders("*")
-                .setHeader(Exchange.CONTENT_TYPE, constant(JSON));
     }
 }

@@ -42,7 +42,7 @@ import org.springframework.stereotype.Component;
 @Component("flowsOverview")
 public class FlowsOverview {
 
-    /** How a consumer names its worker type in its YAML: {@code autoStartup: "{{worker:<type>}}"}. */
+    /** How a route may name its worker type as a template parameter: {@code autoStartup: "{{worker:<type>}}"}. */
     private static final Pattern WORKER = Pattern.compile("\\{\\{\\s*" + WorkerSelection.FUNCTION + ":([^}]+)}}");
 
     /** The answer: this instance's workers, the window the counts cover, and the flows. */
@@ -174,11 +174,18 @@ public class FlowsOverview {
         return status == null ? null : status.name();
     }
 
-    /** The worker type named in the consumer's {@code autoStartup} template parameter, if any. */
+    /**
+     * The worker type of a consumer: the {@code worker} parameter of the {@code durable-consumer} template, else
+     * one named in an {@code autoStartup} template parameter, if any.
+     */
     private String workerType(Route route) {
         RouteDefinition definition = ((ModelCamelContext) camel).getRouteDefinition(route.getRouteId());
         if (definition == null || definition.getTemplateParameters() == null) {
             return null;
+        }
+        Object worker = definition.getTemplateParameters().get("worker");
+        if (worker != null && !worker.toString().isBlank()) {
+            return worker.toString().trim();
         }
         Object autoStartup = definition.getTemplateParameters().get("autoStartup");
         Matcher matcher = autoStartup == null ? null : WORKER.matcher(autoStartup.toString());

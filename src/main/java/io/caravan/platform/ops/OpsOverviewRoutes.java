@@ -1,9 +1,8 @@
 package io.caravan.platform.ops;
 
+import io.caravan.platform.rest.JsonAnswer;
 import io.caravan.platform.rest.RestErrorPolicy;
-import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.model.RouteDefinition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -34,20 +33,15 @@ public class OpsOverviewRoutes extends RouteBuilder {
                     .produces(JSON).outType(OutboxStatus.State.class)
                     .to("direct:ops.outbox");
 
-        answerJson(from("direct:ops.flows").routeId("ops.flows").routeConfigurationId(RestErrorPolicy.ID)
-                .bean("flowsOverview", "flows"));
-        answerJson(from("direct:ops.outbox").routeId("ops.outbox").routeConfigurationId(RestErrorPolicy.ID)
-                .bean("outboxStatus", "state"));
+        from("direct:ops.flows").routeId("ops.flows").routeConfigurationId(RestErrorPolicy.ID)
+                .bean("flowsOverview", "flows")
+                .to(JsonAnswer.URI);
+        from("direct:ops.outbox").routeId("ops.outbox").routeConfigurationId(RestErrorPolicy.ID)
+                .bean("outboxStatus", "state")
+                .to(JsonAnswer.URI);
 
         from("timer:message-counts?period={{caravan.ops.console.sample-interval:10s}}&delay=1000")
                 .routeId("ops.message-counts")
                 .bean("messageCounts", "sample");
-    }
-
-    /** The record in the body as the JSON answer, without the request's headers. */
-    private void answerJson(RouteDefinition route) {
-        route.marshal().json()
-                .removeHeaders("*")
-                .setHeader(Exchange.CONTENT_TYPE, constant(JSON));
     }
 }

@@ -1,9 +1,8 @@
 package io.caravan.platform.ops;
 
+import io.caravan.platform.rest.JsonAnswer;
 import io.caravan.platform.rest.RestErrorPolicy;
-import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.rest.RestParamType;
 import org.springframework.stereotype.Component;
 
@@ -63,20 +62,17 @@ public class QueueOperationsRoutes extends RouteBuilder {
                     .responseMessage().code(503).message(BROKER_UNREACHABLE).contentType(PROBLEM_JSON).endResponseMessage()
                     .to("direct:ops.purge");
 
-        answerJson(from("direct:ops.health").routeId("ops.health").routeConfigurationId(RestErrorPolicy.ID)
-                .bean("queueOperations", "health"));
-        answerJson(from("direct:ops.queues").routeId("ops.queues").routeConfigurationId(RestErrorPolicy.ID)
-                .bean("queueOperations", "summary"));
-        answerJson(from("direct:ops.queue").routeId("ops.queue").routeConfigurationId(RestErrorPolicy.ID)
-                .bean("queueOperations", "queue(${header.name})"));
-        answerJson(from("direct:ops.purge").routeId("ops.purge").routeConfigurationId(RestErrorPolicy.ID)
-                .bean("queueOperations", "purge(${header.name})"));
-    }
-
-    /** The record in the body as the JSON answer, without the request's headers. */
-    private void answerJson(RouteDefinition route) {
-        route.marshal().json()
-                .removeHeaders("*")
-                .setHeader(Exchange.CONTENT_TYPE, constant(JSON));
+        from("direct:ops.health").routeId("ops.health").routeConfigurationId(RestErrorPolicy.ID)
+                .bean("queueOperations", "health")
+                .to(JsonAnswer.URI);
+        from("direct:ops.queues").routeId("ops.queues").routeConfigurationId(RestErrorPolicy.ID)
+                .bean("queueOperations", "summary")
+                .to(JsonAnswer.URI);
+        from("direct:ops.queue").routeId("ops.queue").routeConfigurationId(RestErrorPolicy.ID)
+                .bean("queueOperations", "queue(${header.name})")
+                .to(JsonAnswer.URI);
+        from("direct:ops.purge").routeId("ops.purge").routeConfigurationId(RestErrorPolicy.ID)
+                .bean("queueOperations", "purge(${header.name})")
+                .to(JsonAnswer.URI);
     }
 }
