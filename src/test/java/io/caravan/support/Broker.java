@@ -33,6 +33,18 @@ public final class Broker {
         }
     }
 
+    /** Publishes every body persistently to {@code queue} on one channel, then waits for all their confirms. */
+    public static void publishAll(String queue, List<byte[]> bodies, AMQP.BasicProperties properties) throws Exception {
+        try (Connection connection = factory().newConnection("caravan-test-client");
+             Channel channel = connection.createChannel()) {
+            channel.confirmSelect();
+            for (byte[] body : bodies) {
+                channel.basicPublish("", queue, properties, body);
+            }
+            channel.waitForConfirmsOrDie(30_000);
+        }
+    }
+
     /** Persistent JSON properties, optionally with a message id. */
     public static AMQP.BasicProperties json(String messageId) {
         return new AMQP.BasicProperties.Builder()

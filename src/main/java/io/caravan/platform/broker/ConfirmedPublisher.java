@@ -13,6 +13,7 @@ import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.ReturnedMessage;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitOperations;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.stereotype.Component;
 
@@ -27,6 +28,8 @@ import org.springframework.stereotype.Component;
 public class ConfirmedPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfirmedPublisher.class);
+    /** How the reason of a message the broker refused (a negative confirm, e.g. its queue is full) begins. */
+    public static final String REFUSED = "broker refused it: ";
 
     private final RabbitTemplate rabbit;
     private final long confirmTimeoutMillis;
@@ -39,6 +42,22 @@ public class ConfirmedPublisher {
     /** A message of a batch that the broker did not confirm, and why. */
     public record Unconfirmed(Message message, String reason) { }
 
+    /** One message of a batch and where it goes. */
+    public record Outgoing(String exchange, String routingKey, Message message) { }
+
+    /**
+     * What became of one message of a batch: confirmed, or not and why. {@code unroutable}: no queue
+     * took it (the broker returned it), a configuration error rather than an outage.
+     */
+    public record Outcome(boolean confirmed, boolean unroutable, String reason) {
+
+        static final Outcome CONFIRMED = new Outcome(true, false, null);
+
+        static Outcome failed(String reason) {
+            return new Outcome(false, false, reason);
+        }
+    }
+
     /**
      * Publishes every message, then waits for all their confirms at once (one round trip for the batch,
      * not one per message), within the confirm timeout. Returns the messages the broker did not confirm
@@ -46,51 +65,89 @@ public class ConfirmedPublisher {
      * safely on their queues. Throws {@link UnroutableException} if any message came back unroutable.
      */
     public List<Unconfirmed> publishAll(String exchange, String routingKey, List<Message> messages) {
-        List<CorrelationData> sent = new ArrayList<>(messages.size());
+        List<Outcome> outcomes = publishAll(messages.stream().map(m -> new Outgoing(exchange, routingKey, m)).toList());
         List<Unconfirmed> unconfirmed = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            Message message = messages.get(i);
-            String messageId = message.getMessageProperties().getMessageId();
+        for (int i = 0; i < outcomes.size(); i++) {
+            Outcome outcome = outcomes.get(i);
+            if (outcome.unroutable()) {
+                throw new UnroutableException(outcome.reason());
+            }
+            if (!outcome.confirmed()) {
+                unconfirmed.add(new Unconfirmed(messages.get(i), outcome.reason()));
+            }
+        }
+        return unconfirmed;
+    }
+
+    /**
+     * Publishes a batch of messages, each to its own exchange and routing key, in list order on one
+     * channel (so messages for one queue arrive in that order), then waits for all their confirms
+     * together within the confirm timeout. Returns one {@link Outcome} per message, in list order.
+     * Never throws for a broker failure: a message that could not be sent is an outcome too.
+     */
+    public List<Outcome> publishAll(List<Outgoing> batch) {
+        if (batch.isEmpty()) {
+            return List.of();
+        }
+        List<Outcome> outcomes;
+        try {
+            // invoke: one channel for the whole batch, held until every confirm is in
+            outcomes = rabbit.invoke(ops -> sendAndAwait(ops, batch));
+        } catch (AmqpException e) {
+            String reason = "broker unreachable: " + e.getMessage();
+            List<Outcome> failed = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                failed.add(Outcome.failed(reason));
+            }
+            return failed;
+        }
+        LOG.debug("Published {} message(s) with confirms, {} unconfirmed", batch.size(),
+                outcomes.stream().filter(o -> !o.confirmed()).count());
+        return outcomes;
+    }
+
+    private List<Outcome> sendAndAwait(RabbitOperations ops, List<Outgoing> batch) {
+        List<CorrelationData> sent = new ArrayList<>(batch.size());
+        Outcome[] outcomes = new Outcome[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            Outgoing out = batch.get(i);
+            String messageId = out.message().getMessageProperties().getMessageId();
             CorrelationData correlation = new CorrelationData(messageId != null ? messageId : UUID.randomUUID().toString());
             try {
-                rabbit.send(exchange, routingKey, message, correlation);
+                ops.send(out.exchange(), out.routingKey(), out.message(), correlation);
                 sent.add(correlation);
             } catch (AmqpException e) {
-                for (Message rest : messages.subList(i, messages.size())) {
-                    unconfirmed.add(new Unconfirmed(rest, "broker unreachable: " + e.getMessage()));
+                for (int rest = i; rest < batch.size(); rest++) {
+                    outcomes[rest] = Outcome.failed("broker unreachable: " + e.getMessage());
                 }
                 break;
             }
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(confirmTimeoutMillis);
-        String unroutable = null;
         for (int i = 0; i < sent.size(); i++) {
-            CorrelationData correlation = sent.get(i);
-            Message message = messages.get(i);
-            try {
-                CorrelationData.Confirm confirm = correlation.getFuture()
-                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                ReturnedMessage returned = correlation.getReturned();
-                if (returned != null) {
-                    unroutable = "unroutable: exchange '%s' routing key '%s': %s".formatted(exchange, routingKey, returned.getReplyText());
-                } else if (!confirm.isAck()) {
-                    unconfirmed.add(new Unconfirmed(message, "broker refused it: " + confirm.getReason()));
-                }
-            } catch (TimeoutException e) {
-                unconfirmed.add(new Unconfirmed(message, "no confirm from the broker within " + confirmTimeoutMillis + " ms"));
-            } catch (ExecutionException e) {
-                unconfirmed.add(new Unconfirmed(message, "publish failed: " + e.getCause()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                unconfirmed.add(new Unconfirmed(message, "interrupted while waiting for the broker's confirm"));
+            outcomes[i] = await(sent.get(i), batch.get(i), deadline);
+        }
+        return List.of(outcomes);
+    }
+
+    private Outcome await(CorrelationData correlation, Outgoing out, long deadline) {
+        try {
+            CorrelationData.Confirm confirm = correlation.getFuture()
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            ReturnedMessage returned = correlation.getReturned();
+            if (returned != null) {
+                return new Outcome(false, true, "unroutable: exchange '%s' routing key '%s': %s"
+                        .formatted(out.exchange(), out.routingKey(), returned.getReplyText()));
             }
+            return confirm.isAck() ? Outcome.CONFIRMED : Outcome.failed(REFUSED + confirm.getReason());
+        } catch (TimeoutException e) {
+            return Outcome.failed("no confirm from the broker within " + confirmTimeoutMillis + " ms");
+        } catch (ExecutionException e) {
+            return Outcome.failed("publish failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.failed("interrupted while waiting for the broker's confirm");
         }
-        if (unroutable != null) {
-            throw new UnroutableException(unroutable);
-        }
-        LOG.debug("Published {} of {} message(s) to exchange '{}' routing key '{}' with confirms", messages.size() - unconfirmed.size(),
-                messages.size(), exchange, routingKey);
-        return unconfirmed;
     }
 
     /** Publishes {@code message} as it is (its properties and headers kept) and waits for the confirm. */

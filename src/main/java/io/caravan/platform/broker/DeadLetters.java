@@ -47,6 +47,7 @@ public class DeadLetters {
     public static final String H_REPLAY_COUNT = "x-caravan-replay-count";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    private static final int LOGGED_REASON = 160;
 
     /** How a failure is classed: a poison message never succeeds; a transient one might on retry. */
     public enum Failure { POISON, TRANSIENT }
@@ -89,9 +90,8 @@ public class DeadLetters {
         publisher.publish("", deadLetterQueue, message);
         meters.counter("caravan.messages.dead_lettered", "queue", original.queue(), "failure", failure.name().toLowerCase())
                 .increment();
-        LOG.warn("Dead-lettered message {} from {} to {} ({}, attempt {}): {}", message.getMessageProperties().getMessageId(),
-                original.queue(), deadLetterQueue, failure.name().toLowerCase(),
-                message.getMessageProperties().getHeader(H_ATTEMPTS), message.getMessageProperties().getHeader(H_REASON));
+        LOG.warn("Dead letter {} from {} ({}): {}", message.getMessageProperties().getMessageId(), original.queue(),
+                failure.name().toLowerCase(), brief(message.getMessageProperties().getHeader(H_REASON)));
         tellFlow(exchange, message);
     }
 
@@ -112,6 +112,25 @@ public class DeadLetters {
         } catch (RuntimeException e) {
             LOG.warn("Flow reaction {} to dead letter {} failed: {}", endpoint, parked.getMessageProperties().getMessageId(), e.getMessage());
         }
+    }
+
+    /**
+     * A dead letter's id: its AMQP message id, else the name-based id the consumers derive for
+     * idempotence from the raw bytes ({@link ConsumedMessages#id}), so a seed client's message that
+     * came without one is still listed, replayed and deleted by an id, and stored once when replayed.
+     */
+    public static String id(String amqpMessageId, byte[] body) {
+        return ConsumedMessages.id(null, amqpMessageId, body);
+    }
+
+    /** A reason as one short log line: the first line, cut at {@value #LOGGED_REASON} characters (the header keeps it whole). */
+    static String brief(Object reason) {
+        String text = String.valueOf(reason).strip();
+        int newline = text.indexOf('\n');
+        if (newline >= 0) {
+            text = text.substring(0, newline).strip() + " …";
+        }
+        return text.length() <= LOGGED_REASON ? text : text.substring(0, LOGGED_REASON) + "…";
     }
 
     /** The message as it arrived, for a failure policy. */
@@ -138,7 +157,8 @@ public class DeadLetters {
         Map<String, Object> in = original.headers();
         MessageProperties props = new MessageProperties();
         props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
-        props.setMessageId(header(in, SpringRabbitMQConstants.MESSAGE_ID));
+        // every retry or dead letter has an id it can be found, replayed and deleted by
+        props.setMessageId(id(header(in, SpringRabbitMQConstants.MESSAGE_ID), original.body()));
         props.setCorrelationId(header(in, SpringRabbitMQConstants.CORRELATION_ID));
         props.setContentType(header(in, SpringRabbitMQConstants.CONTENT_TYPE));
         props.setContentEncoding(header(in, SpringRabbitMQConstants.CONTENT_ENCODING));

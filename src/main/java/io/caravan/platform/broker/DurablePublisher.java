@@ -90,7 +90,7 @@ public class DurablePublisher {
             messages.add(jsonMessage(String.valueOf(payload.get(idKey)), null, payload));
         }
         String destination = destination(exchange, routingKey);
-        if (outbox.mayHaveBacklog() && outbox.hasBacklog(exchange, routingKey)) {
+        if (outbox.mustQueueBehind(exchange, routingKey)) {
             return toOutbox(exchange, routingKey, messages, "older messages for '" + destination + "' are still waiting");
         }
         List<ConfirmedPublisher.Unconfirmed> unconfirmed = publisher.publishAll(exchange, routingKey, messages);
@@ -114,7 +114,7 @@ public class DurablePublisher {
     /** Publishes {@code message}; returns {@value #VIA_BROKER} or {@value #VIA_OUTBOX}. */
     public String publish(String exchange, String routingKey, Message message) {
         String messageId = message.getMessageProperties().getMessageId();
-        if (outbox.mayHaveBacklog() && outbox.hasBacklog(exchange, routingKey)) {
+        if (outbox.mustQueueBehind(exchange, routingKey)) {
             return toOutbox(exchange, routingKey, List.of(message), "older messages for '" + routingKey + "' are still waiting");
         }
         try {

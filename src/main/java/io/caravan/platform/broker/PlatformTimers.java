@@ -4,8 +4,9 @@ import org.apache.camel.builder.RouteBuilder;
 import org.springframework.stereotype.Component;
 
 /**
- * Platform timers: {@code outbox.relay} hands waiting outbox messages to the broker every
- * {@code caravan.outbox.relay-interval} ms; {@code ops.dead-letter-depths} refreshes the DLQ depth gauges.
+ * Platform timers: {@code outbox.relay} looks for waiting outbox messages every
+ * {@code caravan.outbox.relay-interval} ms and, when it finds some, relays until none is left (no tick
+ * between batches, see {@link Outbox#relay()}); {@code ops.dead-letter-depths} refreshes the DLQ depth gauges.
  */
 @Component
 public class PlatformTimers extends RouteBuilder {

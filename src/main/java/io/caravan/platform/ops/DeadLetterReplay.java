@@ -83,6 +83,8 @@ public class DeadLetterReplay {
      * One dead letter as listed.
      *
      * @param position     0-based place in the dead-letter queue when it was read
+     * @param messageId    its AMQP message id, else the id derived from its bytes ({@link DeadLetters#id}):
+     *                     every dead letter can be replayed and deleted by id
      * @param bodyEncoding {@code utf-8} when {@code body} is the text of the bytes, else {@code base64}
      * @param size         the body's length in bytes
      * @param headers      the message's other headers (the application's own)
@@ -312,6 +314,8 @@ public class DeadLetterReplay {
                         }
                         MessageProperties props = converter.toMessageProperties(got.getProps(), got.getEnvelope(),
                                 StandardCharsets.UTF_8.name());
+                        // one the broker parked itself (TTL) has no id: the same derived id Caravan gives its own
+                        props.setMessageId(DeadLetters.id(props.getMessageId(), got.getBody()));
                         if (visitor.take(examined++, got, props)) {
                             channel.basicAck(got.getEnvelope().getDeliveryTag(), false);
                             taken++;

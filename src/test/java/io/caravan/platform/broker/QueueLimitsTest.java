@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -67,6 +68,29 @@ class QueueLimitsTest extends CaravanTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 jdbc.queryForList("SELECT user_input FROM chat_history WHERE user_id = ? ORDER BY stored_at", String.class, user))
                 .containsExactly("fits", "does not fit"));
+    }
+
+    @Test
+    void messagesWaitingForAFullQueueAreRelayedInTheOrderAccepted() throws Exception {
+        Http http = new Http(port);
+        String user = "full-order-" + UUID.randomUUID();
+        List<String> sent = List.of("m0", "m1", "m2", "m3", "m4", "m5");
+        camel.getRouteController().stopRoute("chat-history.consume");
+        try {
+            Broker.purge(QUEUE);
+            for (String message : sent) {
+                assertThat(http.postJson("/chat", Map.of("user_id", user, "message", message)).status()).isEqualTo(200);
+            }
+            // the queue holds one; the broker refuses the relay's attempts while nobody consumes
+            await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
+                    "SELECT count(*) FROM outbox WHERE attempts > 0 AND convert_from(body, 'UTF8') LIKE ?", Integer.class,
+                    "%" + user + "%") > 0);
+        } finally {
+            camel.getRouteController().startRoute("chat-history.consume");
+        }
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                jdbc.queryForList("SELECT user_input FROM chat_history WHERE user_id = ? ORDER BY stored_at", String.class, user))
+                .containsExactlyElementsOf(sent));
     }
 
     @Test
