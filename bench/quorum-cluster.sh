@@ -4,7 +4,7 @@
 #      (each in a vhost of its own, a fresh Caravan each time, only the chat-history workers);
 #   2. RabbitMQ PerfTest (com.rabbitmq:perf-test from Maven Central) on the same cluster, classic and
 #      --quorum-queue, confirmed publishes, for what the broker alone does;
-#   3. broker/QuorumClusterTest: failover time (last confirm before kill -9 of the leader -> first after)
+#   3. platform/broker/QuorumClusterTest: failover time (last confirm before kill -9 of the leader -> first after)
 #      and lost / duplicated messages (the test fails unless both are 0).
 # Usage: bench/quorum-cluster.sh [N=2000 requests] [C=8 client threads]
 # Needs: Debian's rabbitmq-server (not running on the ports below), PostgreSQL on 127.0.0.1:5432, Redis,

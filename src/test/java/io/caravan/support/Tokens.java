@@ -6,7 +6,7 @@ import java.util.List;
 
 import javax.crypto.spec.SecretKeySpec;
 
-import io.caravan.web.TokenMinter;
+import io.caravan.platform.security.TokenMinter;
 
 /** Bearer tokens for tests, signed with the key the test application is configured with. */
 public final class Tokens {

@@ -1,9 +1,0 @@
-package io.caravan.broker;
-
-/** The broker returned a mandatory message: no queue is bound for its exchange and routing key. */
-public class UnroutableException extends PublishFailedException {
-
-    public UnroutableException(String message) {
-        super(message);
-    }
-}

@@ -1,0 +1,120 @@
+package io.caravan.flows.commerceevents;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.EagerResult;
+import org.neo4j.driver.QueryConfig;
+import org.neo4j.driver.RoutingControl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The commerce-events flow's Neo4j sink (seed 002), bean {@code commerceGraph}:
+ * {@code (:User {id})-[:INTERACTED {type, count, first_seen, last_seen}]->(:Product {id, category, price})},
+ * one relationship per user, product and kind of event.
+ *
+ * <p><b>Idempotent by event id.</b> Each recorded event is a node {@code (:Event {id})} (with its user,
+ * product, type, time and session, so the graph also holds the event log). One Cypher statement, so
+ * one transaction, does both the "already recorded?" check and the count: it {@code MERGE}s the
+ * {@code Event} node, and only if this very statement created it (it carries a token unique to this
+ * attempt, removed again in the same statement) does it go on to {@code MERGE} user, product and
+ * relationship and add one to the count. A redelivered event finds its node and changes nothing; two
+ * deliveries of one event at once are serialised by the uniqueness constraint on {@code Event.id}, so
+ * one of them counts. Neither a flag on the relationship nor a list of processed ids is needed, and the
+ * check costs one index lookup.
+ *
+ * <p><b>Parameterised Cypher only.</b> Every value from an event is a driver parameter; nothing from
+ * outside is ever part of the query text, so a product id like {@code x'}) DETACH DELETE n //} is
+ * stored as the text it is. That is why this sink uses the Neo4j driver and not camel-neo4j: the
+ * component's Cypher operations take the query text from the message body and bind no parameters
+ * (its parameter-binding operations create or match single nodes and cannot {@code MERGE}
+ * relationships).
+ *
+ * <p>The uniqueness constraints on {@code User.id}, {@code Product.id} and {@code Event.id} are created
+ * on first use ({@code IF NOT EXISTS}). The driver does not retry on its own
+ * ({@code spring.neo4j.max-transaction-retry-time}): a failure goes to the caller's policy (the retry
+ * ladder for a consumer, 503 for a request).
+ */
+@Component("commerceGraph")
+public class CommerceGraph {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommerceGraph.class);
+
+    static final List<String> SCHEMA = List.of(
+            "CREATE CONSTRAINT caravan_user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
+            "CREATE CONSTRAINT caravan_product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.id IS UNIQUE",
+            "CREATE CONSTRAINT caravan_event_id IF NOT EXISTS FOR (e:Event) REQUIRE e.id IS UNIQUE");
+
+    static final String RECORD = """
+            MERGE (e:Event {id: $event_id})
+              ON CREATE SET e.attempt = $attempt, e.type = $event_type, e.user_id = $user_id,
+                            e.product_id = $product_id, e.user_session = $user_session, e.at = $at,
+                            e.recorded_at = datetime()
+            WITH e WHERE e.attempt = $attempt
+            REMOVE e.attempt
+            MERGE (u:User {id: $user_id})
+            MERGE (p:Product {id: $product_id})
+            SET p.category = coalesce($category, p.category), p.price = coalesce($price, p.price)
+            MERGE (u)-[r:INTERACTED {type: $event_type}]->(p)
+              ON CREATE SET r.count = 0, r.first_seen = e.at, r.last_seen = e.at
+            SET r.count = r.count + 1,
+                r.first_seen = CASE WHEN e.at < r.first_seen THEN e.at ELSE r.first_seen END,
+                r.last_seen = CASE WHEN e.at > r.last_seen THEN e.at ELSE r.last_seen END
+            RETURN r.count AS count""";
+
+    private final Driver driver;
+    private volatile boolean schemaReady;
+
+    public CommerceGraph(Driver driver) {
+        this.driver = driver;
+    }
+
+    /**
+     * Records the event; returns true if it was new, false if this event id was recorded before.
+     * Throws the driver's exception when Neo4j fails; nothing was written then.
+     */
+    public boolean record(CommerceEvent event) {
+        ensureSchema();
+        Map<String, Object> parameters = new HashMap<>();
+        parameters.put("event_id", event.eventId());
+        parameters.put("attempt", UUID.randomUUID().toString());
+        parameters.put("user_id", event.userId());
+        parameters.put("product_id", event.productId());
+        parameters.put("event_type", event.eventType());
+        parameters.put("user_session", event.userSession());
+        parameters.put("at", event.timestamp());
+        parameters.put("category", event.category());
+        parameters.put("price", event.price());
+        EagerResult result = driver.executableQuery(RECORD)
+                .withParameters(parameters)
+                .withConfig(QueryConfig.builder().withRouting(RoutingControl.WRITE).build())
+                .execute();
+        boolean recorded = !result.records().isEmpty();
+        if (recorded) {
+            LOG.info("Neo4j: event {} recorded: user {} {} product {} (count {})", event.eventId(), event.userId(),
+                    event.eventType(), event.productId(), result.records().get(0).get("count").asLong());
+        } else {
+            LOG.info("Neo4j: event {} was already recorded; nothing changed", event.eventId());
+        }
+        return recorded;
+    }
+
+    private void ensureSchema() {
+        if (schemaReady) {
+            return;
+        }
+        synchronized (this) {
+            if (!schemaReady) {
+                for (String statement : SCHEMA) {
+                    driver.executableQuery(statement).execute();
+                }
+                schemaReady = true;
+            }
+        }
+    }
+}

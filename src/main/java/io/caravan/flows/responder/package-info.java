@@ -1,0 +1,2 @@
+/** The responder (routes/responder.yaml) both chat flows call through {@code direct:responder}. */
+package io.caravan.flows.responder;

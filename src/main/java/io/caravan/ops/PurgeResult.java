@@ -1,4 +1,0 @@
-package io.caravan.ops;
-
-/** {@code POST /rabbitmq/queues/{name}/purge}: how many ready messages were removed from the queue. */
-public record PurgeResult(String name, long purged) { }
