@@ -8,8 +8,8 @@ import org.apache.camel.model.rest.RestParamType;
 import org.springframework.stereotype.Component;
 
 /**
- * The dead-letter admin API, all under {@code /ops/dead-letters} so that one rule can make it
- * admin-only when Caravan's security lands (until then it is open, like Hawtio in dev):
+ * The dead-letter admin API, all under {@code /ops/dead-letters}, so that one rule
+ * ({@code /ops/**} needs the admin role, {@code SecurityConfiguration}) protects all of it:
  * <pre>
  * GET    /ops/dead-letters                                    Caravan's dead-letter queues and their depth
  * GET    /ops/dead-letters/{queue}?offset=&amp;limit=             a page of dead letters, head first; nothing moves

@@ -14,9 +14,9 @@ import org.springframework.stereotype.Component;
  *   GET  /rabbitmq/queues/{name}        one Caravan queue: ready, unacked, consumers, publish/deliver rates
  *   POST /rabbitmq/queues/{name}/purge  empties one Caravan queue; answers how many messages it removed
  * </pre>
- * Only Caravan's own queues are shown or purged; any other name is 404. Purge will be admin-only once
- * Caravan has security: it is the only write under {@code /rabbitmq/**}, so protecting
- * {@code POST /rabbitmq/**} (or the whole prefix) covers it. Failures answer problem+json
+ * Only Caravan's own queues are shown or purged; any other name is 404. Reading needs the user or admin
+ * role; purge, the only write under {@code /rabbitmq/**}, needs admin ({@code SecurityConfiguration}
+ * protects {@code POST /rabbitmq/queues/{name}/purge}). Failures answer problem+json
  * ({@link RestErrorPolicy}); an unreachable broker is 503.
  */
 @Component
