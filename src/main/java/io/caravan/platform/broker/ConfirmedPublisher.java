@@ -13,6 +13,7 @@ import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.ReturnedMessage;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.connection.RabbitUtils;
 import org.springframework.amqp.rabbit.core.RabbitOperations;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.stereotype.Component;
@@ -124,8 +125,23 @@ public class ConfirmedPublisher {
             }
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(confirmTimeoutMillis);
+        boolean notConfirmed = false;
         for (int i = 0; i < sent.size(); i++) {
             outcomes[i] = await(sent.get(i), batch.get(i), deadline);
+            notConfirmed |= !outcomes[i].confirmed() && !outcomes[i].unroutable();
+        }
+        if (notConfirmed) {
+            // the next batch gets a fresh channel: a channel can stay refused by a quorum queue after its
+            // leader changed (seen on RabbitMQ 3.10), and a message waiting in the outbox must not be sent
+            // on that one channel for ever
+            try {
+                ops.execute(channel -> {
+                    RabbitUtils.setPhysicalCloseRequired(channel, true);
+                    return null;
+                });
+            } catch (AmqpException e) {
+                LOG.debug("Channel not marked for closing (it is gone already): {}", e.getMessage());
+            }
         }
         return List.of(outcomes);
     }
