@@ -1,0 +1,19 @@
+package io.caravan.platform.broker;
+
+import java.util.Date;
+
+/**
+ * One message of a batch handed to a flow's batch sink ({@code durable-consumer}'s {@code batchSink}): the
+ * message's identity as the transport tells it (as the exchange properties {@link DurableConsumerTemplate#MESSAGE_ID}
+ * and {@link DurableConsumerTemplate#MESSAGE_TIME} tell a per-message sink) and its parsed JSON body.
+ *
+ * <p>A batch sink gets a {@code List<ConsumedMessage>} as its body, already validated and checked as storable, and
+ * stores them all in one transaction, idempotent by id; if it throws, the consumer hands each message of the batch
+ * to the flow's per-message {@code sink}, so that a poison message is parked alone and its neighbours are stored.
+ *
+ * @param id   the message's id (AMQP message id, else a name-based UUID of its bytes), never null
+ * @param time the message's time (AMQP timestamp, else when it was received), never null
+ * @param body the parsed message, usually a {@code Map<String, Object>}
+ */
+public record ConsumedMessage(String id, Date time, Object body) {
+}
