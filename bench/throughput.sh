@@ -59,6 +59,7 @@ urlencode() { jq -rn --arg s "$1" '$s|@uri'; }
 # ---- prerequisites -------------------------------------------------------------------------------------------
 missing=()
 for tool in curl jq psql pgbench java ss awk; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+[[ " ${missing[*]-} " == *" pgbench "* || " ${missing[*]-} " == *" psql "* ]] && missing+=("(psql and pgbench: Debian/Ubuntu postgresql-client)")
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing wrk (apt-get install -y wrk)"; apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
@@ -110,7 +111,14 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+child=""
+trap '[ -z "$child" ] || kill "$child" 2>/dev/null; exit 130' INT TERM
+interruptible() { # runs "$@" as a child that INT/TERM stop at once (a foreground one would delay the trap); output in $out
+  local status=0
+  "$@" > "$work/child.out" 2>&1 & child=$!
+  wait "$child" || status=$?
+  child=""; out="$(cat "$work/child.out")"; return "$status"
+}
 
 # ---- PerfTest from Maven Central (class path resolved once, cached by Maven) --------------------------------
 cp_cache="$root/target/bench/perf-test.classpath"   # Maven's answer, kept while the pom is unchanged and the jars exist
@@ -147,11 +155,10 @@ round=0
 record() { # $1 key, $2 value (empty or "inf": not recorded, so the figure shows what the other rounds had)
   case "$2" in ''|inf) ;; *) echo "$round $1 $2" >> "$work/results" ;; esac; say "  $1 = ${2:-n/a}"; }
 rows_of() { psql "$caravan_db" -Atqc "SELECT count(*) FROM chat_history WHERE user_id = '$1'"; }
-wait_rows() { # $1 user, $2 expected count: waits (bounded) until stored; echoes the count reached
-  local deadline=$(( $(date +%s) + wait_timeout )) n
-  while n="$(rows_of "$1")"; [ "$n" -lt "$2" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
-  [ "$n" -ge "$2" ] || say "  only $n of $2 rows of $1 stored within $wait_timeout s"
-  echo "$n"
+wait_rows() { # $1 user, $2 expected count: waits (bounded) until stored; sets $reached to the count reached
+  local deadline=$(( $(date +%s) + wait_timeout ))
+  while reached="$(rows_of "$1")"; [ "$reached" -lt "$2" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+  [ "$reached" -ge "$2" ] || say "  only $reached of $2 rows of $1 stored within $wait_timeout s"
 }
 settle() { # waits (bounded) until chat_history and the outbox are empty, so that no scenario inherits the last one's backlog
   local deadline=$(( $(date +%s) + wait_timeout )) q o
@@ -166,8 +173,8 @@ calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 
 ceiling_perftest() {
   local out send recv
-  out="$(java -cp "$perf_cp" com.rabbitmq.perf.PerfTest -h "$perf_uri" -x 1 -y 1 -f persistent -c 100 -q 100 \
-         -z "$ceiling_seconds" -u bench.perftest -ad false 2>&1)" || { echo "$out" | tail -5 >&2; die "PerfTest failed"; }
+  interruptible java -cp "$perf_cp" com.rabbitmq.perf.PerfTest -h "$perf_uri" -x 1 -y 1 -f persistent -c 100 -q 100 \
+         -z "$ceiling_seconds" -u bench.perftest -ad false || { echo "$out" | tail -5 >&2; die "PerfTest failed"; }
   send="$(echo "$out" | sed -n 's/.*sending rate avg: \([0-9]*\) msg\/s.*/\1/p' | tail -1)"
   recv="$(echo "$out" | sed -n 's/.*receiving rate avg: \([0-9]*\) msg\/s.*/\1/p' | tail -1)"
   [ -n "$send" ] && [ -n "$recv" ] || { echo "$out" | tail -5 >&2; die "no rates in PerfTest's output"; }
@@ -176,8 +183,8 @@ ceiling_perftest() {
 
 ceiling_perftest_rate() { # PerfTest at (b)'s fixed rate: the broker's confirm latency p99, in ms
   local out p99
-  out="$(java -cp "$perf_cp" com.rabbitmq.perf.PerfTest -h "$perf_uri" -x 1 -y 1 -f persistent -c 100 -q 100 -r "$rate" \
-         -z "$ceiling_seconds" -u bench.perftest -ad false 2>&1)" || { echo "$out" | tail -5 >&2; die "PerfTest failed"; }
+  interruptible java -cp "$perf_cp" com.rabbitmq.perf.PerfTest -h "$perf_uri" -x 1 -y 1 -f persistent -c 100 -q 100 -r "$rate" \
+         -z "$ceiling_seconds" -u bench.perftest -ad false || { echo "$out" | tail -5 >&2; die "PerfTest failed"; }
   p99="$(echo "$out" | sed -n 's/.*confirm latency min\/median\/75th\/95th\/99th [0-9]*\/[0-9]*\/[0-9]*\/[0-9]*\/\([0-9]*\) µs.*/\1/p' | tail -1)"
   [ -n "$p99" ] || { echo "$out" | tail -5 >&2; die "no confirm latency in PerfTest's output"; }
   record ceiling.perftest_rate_p99 "$(calc "$p99 / 1000" 2)"
@@ -196,17 +203,18 @@ saturation() { # $1 = connections
   local c="$1" user="bench-$run_id-sat$1-r$round" tok out t1 requests non2xx accepted during drained end cpu0 cpu1 drain
   tok="$(token "$user" user)"
   [ -n "$caravan_pid" ] && cpu0="$(cpu_ticks)"
-  out="$(TOKEN="$tok" BENCH_USER="$user" wrk -t2 -c"$c" -d"${seconds}s" --timeout 10s -s "$here/chat-post.lua" "$url/chat" 2>&1)" \
+  interruptible env TOKEN="$tok" BENCH_USER="$user" wrk -t2 -c"$c" -d"${seconds}s" --timeout 10s -s "$here/chat-post.lua" "$url/chat" \
     || { echo "$out" >&2; die "wrk failed"; }
   t1="$(now)"
   during="$(rows_of "$user")"
+  echo "$out" | grep -q '^RESULT ' || { echo "$out" >&2; die "wrk printed no RESULT line (is it built with Lua?)"; }
   eval "$(echo "$out" | sed -n 's/^RESULT //p' | tr ' ' '\n' | sed 's/^/w_/')"
   accepted=$(( w_requests - w_non2xx ))
   [ "$w_non2xx" -eq 0 ] && [ "$w_socket_errors" -eq 0 ] || say "  wrk: $w_non2xx answers other than 2xx, $w_socket_errors socket errors"
   record "a.c$c.rps" "$(calc "$accepted / ($w_duration_us / 1e6)")"
   record "a.c$c.p99" "$w_p99_ms"
   record "a.c$c.rows" "$(calc "$during / ($w_duration_us / 1e6)")"
-  drained="$(wait_rows "$user" "$accepted")"
+  wait_rows "$user" "$accepted"; drained="$reached"
   if [ "$drained" -ge "$accepted" ]; then
     end="$(psql "$caravan_db" -Atqc "SELECT extract(epoch FROM max(stored_at)) FROM chat_history WHERE user_id = '$user'")"
     drain="$(calc "$end - $t1" 2)"; record "a.c$c.drain" "$(calc "($drain < 0 ? 0 : $drain)" 2)"
@@ -220,13 +228,14 @@ saturation() { # $1 = connections
 fixed_rate() {
   local user="bench-$run_id-rate-r$round" tok out stored e2e
   tok="$(token "$user" user)"
-  out="$(java "$here/FixedRate.java" "$url" "$tok" "$user" "$rate" "$seconds" 2>&1)" || { echo "$out" >&2; die "FixedRate failed"; }
+  interruptible java "$here/FixedRate.java" "$url" "$tok" "$user" "$rate" "$seconds" || { echo "$out" >&2; die "FixedRate failed"; }
+  echo "$out" | grep -q '^RESULT ' || { echo "$out" >&2; die "FixedRate.java printed no RESULT line"; }
   eval "$(echo "$out" | sed -n 's/^RESULT //p' | tr ' ' '\n' | sed 's/^/f_/')"
   [ "$f_failed" -eq 0 ] && [ "$f_dropped" -eq 0 ] && [ "$f_unanswered" -eq 0 ] \
     || say "  fixed rate: $f_failed failed, $f_dropped dropped (over 4000 in flight), $f_unanswered unanswered"
   record b.rate "$f_achieved_rps"
   record b.p99 "$f_p99_ms"   # inf: more than 1 % not answered with 200 within 30 s
-  stored="$(wait_rows "$user" "$f_ok")"
+  wait_rows "$user" "$f_ok"; stored="$reached"
   if [ "$stored" -ge "$f_ok" ] && [ "$f_ok" -gt 0 ]; then
     e2e="$(psql "$caravan_db" -Atqc "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' ||
              round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1)
@@ -239,12 +248,12 @@ drain() {
   local user="bench-$run_id-drain-r$round" out t0 stored end
   route 'stop()'; route_stopped=true
   [ "$(route State)" = Stopped ] || die "route chat-history.consume did not stop"
-  out="$(java -cp "$perf_cp" "$here/SeedPublish.java" "$caravan_amqp" chat_history "$user" "$drain_n" 2>&1)" \
+  interruptible java -cp "$perf_cp" "$here/SeedPublish.java" "$caravan_amqp" chat_history "$user" "$drain_n" \
     || { echo "$out" >&2; die "publishing the backlog to chat_history failed"; }
   say "  backlog: $(echo "$out" | sed -n 's/^RESULT //p')"
   t0="$(now)"
   route 'start()'; route_stopped=false
-  stored="$(wait_rows "$user" "$drain_n")"
+  wait_rows "$user" "$drain_n"; stored="$reached"
   if [ "$stored" -ge "$drain_n" ]; then
     end="$(psql "$caravan_db" -Atqc "SELECT extract(epoch FROM max(stored_at)) FROM chat_history WHERE user_id = '$user'")"
     record c.drain "$(calc "$drain_n / ($end - $t0)" 0)"
@@ -253,7 +262,7 @@ drain() {
 
 commerce() { # $1 = N
   local out ms
-  out="$(CARAVAN_URL="$url" TOKEN="$admin_token" "$root/bench/commerce-events.sh" "$1" 100 1 2>&1)" || { echo "$out" >&2; die "commerce-events.sh failed"; }
+  interruptible env CARAVAN_URL="$url" TOKEN="$admin_token" "$root/bench/commerce-events.sh" "$1" 100 1 || { echo "$out" >&2; die "commerce-events.sh failed"; }
   ms="$(echo "$out" | sed -nE 's/^run 1: .* in Neo4j and Qdrant after ([0-9]+) ms: .*/\1/p')"
   [ -n "$ms" ] || { echo "$out" >&2; die "no result from commerce-events.sh"; }
   record "d.n$1" "$(calc "$1 * 1000 / $ms")"
