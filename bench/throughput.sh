@@ -262,7 +262,9 @@ drain() {
 
 commerce() { # $1 = N
   local out ms
-  interruptible env CARAVAN_URL="$url" TOKEN="$admin_token" "$root/bench/commerce-events.sh" "$1" 100 1 || { echo "$out" >&2; die "commerce-events.sh failed"; }
+  if ! interruptible env CARAVAN_URL="$url" TOKEN="$admin_token" "$root/bench/commerce-events.sh" "$1" 100 1; then
+    say "  bench/commerce-events.sh failed (this figure is n/a for the round): $(echo "$out" | tail -2 | tr '\n' ' ')"; return
+  fi
   ms="$(echo "$out" | sed -nE 's/^run 1: .* in Neo4j and Qdrant after ([0-9]+) ms: .*/\1/p')"
   [ -n "$ms" ] || { echo "$out" >&2; die "no result from commerce-events.sh"; }
   record "d.n$1" "$(calc "$1 * 1000 / $ms")"
@@ -295,7 +297,7 @@ ratio() { # $1 = key, $2 = ceiling key: median over the rounds of the per-round 
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
     printf "%.1f %%", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$work/results"
 }
-fmt() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else if (x >= 100) printf "%d", x + 0.5; else if (x >= 10) printf "%.1f", x; else printf "%.3g", x }'; }
+fmt() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else if (x >= 100) printf "%d", x + 0.5; else if (x >= 10) printf "%.1f", x; else printf "%.2f", x }'; }
 row() { # $1 key, $2 figure, $3 unit, $4 target, $5 ratio text
   local s; read -r m lo hi n <<<"$(stat "$1")"
   [ "$n" = 0 ] && s="| $2 | n/a | | | $4 |" || s="| $2 | **$(fmt "$m") $3** | $(fmt "$lo")–$(fmt "$hi") | ${5:--} | $4 |"
