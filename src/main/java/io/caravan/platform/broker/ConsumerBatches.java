@@ -14,6 +14,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.springrabbit.CamelSimpleMessageListenerContainer;
 import org.apache.camel.component.springrabbit.DefaultListenerContainerFactory;
+import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,8 +104,11 @@ public class ConsumerBatches extends DefaultListenerContainerFactory {
             return true;
         }
         batch.messages.add(batch.current);
+        var in = exchange.getMessage();
         batch.consumed.add(new ConsumedMessage(exchange.getProperty(DurableConsumerTemplate.MESSAGE_ID, String.class),
-                exchange.getProperty(DurableConsumerTemplate.MESSAGE_TIME, Date.class), exchange.getMessage().getBody()));
+                exchange.getProperty(DurableConsumerTemplate.MESSAGE_TIME, Date.class), in.getBody(),
+                ConsumedMessages.routingKey(in.getHeader(DeadLetters.H_ORIGINAL_ROUTING_KEY),
+                        in.getHeader(SpringRabbitMQConstants.ROUTING_KEY, String.class))));
         return false;
     }
 
