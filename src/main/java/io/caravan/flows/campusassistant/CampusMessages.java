@@ -2,13 +2,16 @@ package io.caravan.flows.campusassistant;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caravan.platform.broker.ConsumedMessage;
 import io.caravan.platform.broker.ConsumedMessages;
 import io.caravan.platform.broker.PoisonMessageException;
 import org.springframework.stereotype.Component;
@@ -108,6 +111,21 @@ public class CampusMessages {
         return row;
     }
 
+    /** The {@code chat_message_logs} rows for a batch ({@code campus-assistant.store-chat-message-batch}), each as {@link #chatMessageLog} makes it. */
+    public List<Map<String, Object>> chatMessageLogs(List<ConsumedMessage> batch) {
+        return rows(batch, this::chatMessageLog);
+    }
+
+    /** The {@code class_preference_logs} rows for a batch ({@code campus-assistant.store-class-preferences-batch}), each as {@link #classPreferenceLog} makes it. */
+    public List<Map<String, Object>> classPreferenceLogs(List<ConsumedMessage> batch) {
+        return rows(batch, this::classPreferenceLog);
+    }
+
+    /** The {@code notification_logs} rows for a batch ({@code campus-assistant.store-notification-batch}), each as {@link #notificationLog} makes it. */
+    public List<Map<String, Object>> notificationLogs(List<ConsumedMessage> batch) {
+        return rows(batch, this::notificationLog);
+    }
+
     /** A seed client may send the student id as a number or as digits; the tables hold an integer. */
     static int studentId(Object value) {
         try {
@@ -131,6 +149,21 @@ public class CampusMessages {
         }
         message.put("timestamp", OffsetDateTime.now(ZoneOffset.UTC).toString());
         return message;
+    }
+
+    /** One row per message of a batch, made by the per-message sink's row builder from the message's id and time. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> rows(List<ConsumedMessage> batch, LogRow row) {
+        List<Map<String, Object>> rows = new ArrayList<>(batch.size());
+        for (ConsumedMessage message : batch) {
+            rows.add(row.of((Map<String, Object>) message.body(), message.id(), message.time()));
+        }
+        return rows;
+    }
+
+    @FunctionalInterface
+    private interface LogRow {
+        Map<String, Object> of(Map<String, Object> message, String messageId, Date messageTime);
     }
 
     private static Map<String, Object> logRow(Map<String, Object> message, String amqpMessageId, Date amqpTimestamp, byte[] raw) {

@@ -2,11 +2,14 @@ package io.caravan.flows.chathistory;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
+import io.caravan.platform.broker.ConsumedMessage;
 import io.caravan.platform.broker.ConsumedMessages;
 import org.springframework.stereotype.Component;
 
@@ -43,6 +46,16 @@ public class ChatInteractions {
     /** The row for a message the {@code durable-consumer} template hands over, with its id and time resolved. */
     public Map<String, Object> forStorage(Map<String, Object> message, String messageId, Date messageTime) {
         return forStorage(message, messageId, messageTime, null);
+    }
+
+    /** The rows for a batch the consumer delivered, one per message, as {@link #forStorage(Map, String, Date)} builds them. */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> forStorage(List<ConsumedMessage> batch) {
+        List<Map<String, Object>> rows = new ArrayList<>(batch.size());
+        for (ConsumedMessage message : batch) {
+            rows.add(forStorage((Map<String, Object>) message.body(), message.id(), message.time()));
+        }
+        return rows;
     }
 
     /**

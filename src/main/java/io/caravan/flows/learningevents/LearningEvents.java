@@ -4,12 +4,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caravan.platform.broker.ConsumedMessage;
 import io.caravan.platform.broker.ConsumedMessages;
 import io.caravan.platform.broker.PoisonMessageException;
 import io.caravan.platform.rest.InvalidRequestException;
@@ -99,6 +102,27 @@ public class LearningEvents {
         event.put("replay", replayHeader != null && Boolean.parseBoolean(replayHeader.toString()));
         event.put("envelope", write(logged));
         return event;
+    }
+
+    /**
+     * The event log's rows for a batch of consumed events ({@code learning-events.log-batch}): for each, the
+     * event as {@link #received(Map, String, Object)} makes it for {@code learning-events.log} plus its
+     * {@code routing_key}, so that the batch stores exactly the rows the per-message sink would.
+     *
+     * @throws IllegalStateException if a message's routing key is not known (the per-message sink then stores it)
+     */
+    public List<Map<String, Object>> logRows(List<ConsumedMessage> batch) {
+        List<Map<String, Object>> rows = new ArrayList<>(batch.size());
+        for (ConsumedMessage message : batch) {
+            if (message.routingKey() == null) {
+                throw new IllegalStateException("event " + message.id() + ": routing key not known, the log needs it");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> row = received((Map<String, Object>) message.body(), message.id(), null);
+            row.put("routing_key", message.routingKey());
+            rows.add(row);
+        }
+        return rows;
     }
 
     /**

@@ -104,6 +104,10 @@ public record BrokerProperties(
      * @param bindings        the exchanges (and routing keys) this queue is bound to
      * @param type            {@code classic} or {@code quorum} for the queue, its retry queues and its dead-letter
      *                        queue; {@code caravan.broker.queue-type} if unset
+     * @param batchSize       a consumer whose flow has a batch sink stores up to this many delivered messages in one
+     *                        transaction (acked after its commit); 1 stores each message alone
+     * @param batchWait       how long such a consumer waits for a batch to fill before it stores what it has, so a lone
+     *                        message is not kept waiting
      */
     public record QueueSpec(
             String name,
@@ -113,7 +117,9 @@ public record BrokerProperties(
             @DefaultValue("10") int prefetch,
             List<Duration> retryDelays,
             List<BindingSpec> bindings,
-            QueueType type) {
+            QueueType type,
+            @DefaultValue("100") int batchSize,
+            @DefaultValue("5ms") Duration batchWait) {
 
         @ConstructorBinding
         public QueueSpec {
@@ -124,17 +130,22 @@ public record BrokerProperties(
             arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
             retryDelays = retryDelays == null ? List.of() : List.copyOf(retryDelays);
             bindings = bindings == null ? List.of() : List.copyOf(bindings);
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("caravan.broker.queues." + name + ".batch-size must be at least 1");
+            }
+            batchWait = batchWait == null ? Duration.ofMillis(5) : batchWait;
         }
 
         /** A queue of the default type ({@code caravan.broker.queue-type}). */
         public QueueSpec(String name, String deadLetterQueue, Map<String, Object> arguments, int concurrency, int prefetch,
                          List<Duration> retryDelays, List<BindingSpec> bindings) {
-            this(name, deadLetterQueue, arguments, concurrency, prefetch, retryDelays, bindings, null);
+            this(name, deadLetterQueue, arguments, concurrency, prefetch, retryDelays, bindings, null, 100, Duration.ofMillis(5));
         }
 
         /** This queue with {@code type}. */
         public QueueSpec withType(QueueType type) {
-            return new QueueSpec(name, deadLetterQueue, arguments, concurrency, prefetch, retryDelays, bindings, type);
+            return new QueueSpec(name, deadLetterQueue, arguments, concurrency, prefetch, retryDelays, bindings, type,
+                    batchSize, batchWait);
         }
 
         /** Whether the queue is replicated over the cluster. */

@@ -11,9 +11,16 @@ import java.util.Date;
  * stores them all in one transaction, idempotent by id; if it throws, the consumer hands each message of the batch
  * to the flow's per-message {@code sink}, so that a poison message is parked alone and its neighbours are stored.
  *
- * @param id   the message's id (AMQP message id, else a name-based UUID of its bytes), never null
- * @param time the message's time (AMQP timestamp, else when it was received), never null
- * @param body the parsed message, usually a {@code Map<String, Object>}
+ * @param id         the message's id (AMQP message id, else a name-based UUID of its bytes), never null
+ * @param time       the message's time (AMQP timestamp, else when it was received), never null
+ * @param body       the parsed message, usually a {@code Map<String, Object>}
+ * @param routingKey the routing key the message was published with ({@link ConsumedMessages#routingKey}: the
+ *                   original one for a message replayed from a dead-letter queue), null when not known
  */
-public record ConsumedMessage(String id, Date time, Object body) {
+public record ConsumedMessage(String id, Date time, Object body, String routingKey) {
+
+    /** A message whose routing key is not known (a sink that stores the routing key then cannot take it in a batch). */
+    public ConsumedMessage(String id, Date time, Object body) {
+        this(id, time, body, null);
+    }
 }

@@ -29,6 +29,14 @@ public final class ConsumedMessages {
     }
 
     /**
+     * The routing key a message was published with: the one a dead-letter replay kept in
+     * {@code x-caravan-original-routing-key} ({@link DeadLetters#H_ORIGINAL_ROUTING_KEY}), else the delivery's.
+     */
+    public static String routingKey(Object originalRoutingKey, String deliveredRoutingKey) {
+        return originalRoutingKey != null ? originalRoutingKey.toString() : deliveredRoutingKey;
+    }
+
+    /**
      * The message's {@code timestamp} (ISO-8601, with or without offset, zone-less taken as UTC as
      * Python's {@code datetime.isoformat()} writes it; or epoch seconds), else the AMQP timestamp, else
      * now. A timestamp that is neither is a {@link PoisonMessageException}.

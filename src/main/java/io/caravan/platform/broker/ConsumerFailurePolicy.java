@@ -3,6 +3,7 @@ package io.caravan.platform.broker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.ValidationException;
+import org.apache.camel.model.errorhandler.SpringTransactionErrorHandlerDefinition;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 
@@ -30,6 +31,11 @@ import org.springframework.stereotype.Component;
 public class ConsumerFailurePolicy extends RouteConfigurationBuilder {
 
     public static final String ID = "consumer-failures";
+    /**
+     * For a flow's batch sink ({@link ConsumerBatches}): no redelivery, no logging, the failure goes back to the
+     * consumer, which stores each message of the batch alone under {@value #ID} (and says so in one line).
+     */
+    public static final String BATCH_SINK = "batch-sink-failures";
 
     @Override
     public void configuration() {
@@ -48,5 +54,11 @@ public class ConsumerFailurePolicy extends RouteConfigurationBuilder {
                     .retryAttemptedLogLevel(org.apache.camel.LoggingLevel.INFO)
                     .bean("retryLadder", "retryOrPark")
                 .end();
+        // a batch sink is transacted: Spring's transaction error handler, rolled back quietly, nothing redelivered
+        var quietRollback = new SpringTransactionErrorHandlerDefinition();
+        quietRollback.setRollbackLoggingLevel("DEBUG");
+        quietRollback.logExhausted(false).logStackTrace(false).retriesExhaustedLogLevel(org.apache.camel.LoggingLevel.DEBUG)
+                .maximumRedeliveries(0);
+        routeConfiguration(BATCH_SINK).errorHandler(quietRollback);
     }
 }

@@ -53,10 +53,12 @@ public class DurableConsumerTemplate extends RouteBuilder {
     public static final String MESSAGE_TIME = "caravanMessageTime";
 
     private final BrokerProperties broker;
+    private final ConsumerBatches batches;
 
     // the queue's settings come from the one place the topology is declared, not from each flow's YAML
-    public DurableConsumerTemplate(BrokerProperties broker) {
+    public DurableConsumerTemplate(BrokerProperties broker, ConsumerBatches batches) {
         this.broker = broker;
+        this.batches = batches;
     }
 
     @Override
@@ -74,6 +76,7 @@ public class DurableConsumerTemplate extends RouteBuilder {
                 .templateParameter("sink")
                 .templateParameter("worker")
                 .templateParameter("onDeadLetter", "none")
+                .templateParameter("batchSink", "none")
                 .from("spring-rabbitmq:default?queues={{queueName}}&autoDeclare=false"
                         + "&concurrentConsumers={{concurrency}}&prefetchCount={{prefetch}}")
                     .routeConfigurationId(ConsumerFailurePolicy.ID)
@@ -84,8 +87,10 @@ public class DurableConsumerTemplate extends RouteBuilder {
                     .to("json-validator:{{schema}}")
                     .bean("strictJson", "requireStorable")
                     .unmarshal().json()
-                    .to("{{sink}}")
-                    .to("micrometer:counter:caravan.messages.stored?tags.queue={{queueName}}");
+                    .filter(method(ConsumerBatches.BEAN, "deliverNow"))
+                        .to("{{sink}}")
+                        .bean(ConsumerBatches.BEAN, "countStored('{{queueName}}')")
+                    .end();
     }
 
     /** The derived parameters of one consumer: its queue's broker name, concurrency and prefetch, and whether it starts. */
@@ -99,6 +104,10 @@ public class DurableConsumerTemplate extends RouteBuilder {
         parameters.put("queueName", queue.name());
         parameters.put("concurrency", String.valueOf(queue.concurrency()));
         parameters.put("prefetch", String.valueOf(queue.prefetch()));
+        Object batchSink = parameters.get("batchSink");
+        if (batchSink != null && !"none".equals(batchSink) && queue.batchSize() > 1) {
+            batches.register(queue.name(), String.valueOf(batchSink), queue.batchSize(), queue.batchWait());
+        }
         String worker = String.valueOf(parameters.get("worker"));
         parameters.put("autoStartup", getCamelContext().resolvePropertyPlaceholders(
                 "{{" + WorkerSelection.FUNCTION + ":" + worker + "}}"));

@@ -82,8 +82,8 @@ class BrokerTopologyTest {
     @Test
     void aQueueOwnTypeWinsOverTheDefaultAndClassicQueuesKeepTheirArguments() {
         BrokerProperties mixed = new BrokerProperties(Duration.ofSeconds(5), 1, BrokerProperties.QueueType.QUORUM, 20, Map.of(),
-                Map.of("old", new BrokerProperties.QueueSpec("old", null, Map.of(), 1, 10, List.of(Duration.ofSeconds(5)), List.of(),
-                                BrokerProperties.QueueType.CLASSIC),
+                Map.of("old", new BrokerProperties.QueueSpec("old", null, Map.of(), 1, 10, List.of(Duration.ofSeconds(5)), List.of())
+                                .withType(BrokerProperties.QueueType.CLASSIC),
                         "new", new BrokerProperties.QueueSpec("new", null, Map.of(), 1, 10, List.of(), List.of())));
 
         var queues = new BrokerTopology().caravanQueues(mixed).getDeclarables().stream()
@@ -99,7 +99,7 @@ class BrokerTopologyTest {
     @Test
     void aQuorumQueueThatWouldDropItsOldestMessagesIsRefused() {
         var spec = new BrokerProperties.QueueSpec("q", null, Map.of("x-max-length", "5", "x-overflow", "drop-head"), 1, 10,
-                List.of(), List.of(), BrokerProperties.QueueType.QUORUM);
+                List.of(), List.of()).withType(BrokerProperties.QueueType.QUORUM);
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> BrokerTopology.workQueueArguments(spec, 20))
                 .hasMessageContaining("'q'").hasMessageContaining("drop-head");

@@ -53,4 +53,11 @@ class ConsumedMessagesTest {
                 .isInstanceOf(PoisonMessageException.class)
                 .hasMessageContaining("timestamp");
     }
+
+    @Test
+    void theRoutingKeyIsTheOriginalOneOfADeadLetterReplayElseTheDeliverysOne() {
+        assertThat(ConsumedMessages.routingKey("review.created", "learning-event-log")).isEqualTo("review.created");
+        assertThat(ConsumedMessages.routingKey(null, "course.created")).isEqualTo("course.created");
+        assertThat(new ConsumedMessage("id", new Date(), "body").routingKey()).as("not known").isNull();
+    }
 }

@@ -23,7 +23,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The broker-held retry ladder on a real broker and a really failing store: a PostgreSQL trigger
  * (test-only) refuses the insert of chosen ids a chosen number of times. Short delays, no immediate
- * in-process retries, so every failed insert is one trip up the ladder.
+ * in-process retries, no batches, so every failed insert is one trip up the ladder.
  */
 @DirtiesContext
 class RetryLadderTest extends CaravanTest {
@@ -36,6 +36,8 @@ class RetryLadderTest extends CaravanTest {
         registry.add("caravan.broker.queues.chat-history.name", () -> QUEUE);
         registry.add("caravan.broker.queues.chat-history.retry-delays", () -> "300ms,600ms");
         registry.add("caravan.broker.immediate-retries", () -> "0");
+        // one message at a time: a failed batch would be one more attempt before the ladder (ChatHistoryBatchTest)
+        registry.add("caravan.broker.queues.chat-history.batch-size", () -> "1");
     }
 
     @Autowired
