@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.rabbitmq.client.Channel;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.springrabbit.CamelSimpleMessageListenerContainer;
@@ -53,7 +51,7 @@ public class ConsumerBatches extends DefaultListenerContainerFactory {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerBatches.class);
 
     /** A batching consumer: its queue, batch sink, size, wait and the counter of what it stored. */
-    record Batching(String queue, String batchSink, int size, Duration maxWait, Counter stored) { }
+    record Batching(String queue, String batchSink, int size, Duration maxWait) { }
 
     /** The messages of the batch being gathered on one container thread. */
     private static final class OpenBatch {
@@ -68,30 +66,18 @@ public class ConsumerBatches extends DefaultListenerContainerFactory {
     }
 
     private final Map<String, Batching> byQueue = new ConcurrentHashMap<>();
-    private final Map<String, Counter> storedCounters = new ConcurrentHashMap<>();
     private final ThreadLocal<OpenBatch> open = new ThreadLocal<>();
     private final ProducerTemplate producer;
-    private final MeterRegistry meters;
+    private final MessageCounters counters;
 
-    public ConsumerBatches(ProducerTemplate producer, MeterRegistry meters) {
+    public ConsumerBatches(ProducerTemplate producer, MessageCounters counters) {
         this.producer = producer;
-        this.meters = meters;
+        this.counters = counters;
     }
 
     /** Makes the consumer of {@code queueName} a batching one (called by the template before its route starts). */
     void register(String queueName, String batchSink, int size, Duration wait) {
-        byQueue.put(queueName, new Batching(queueName, batchSink, size, wait, stored(queueName)));
-    }
-
-    /** The counter {@code caravan.messages.stored{queue}}, resolved once per queue rather than searched per message. */
-    Counter stored(String queueName) {
-        return storedCounters.computeIfAbsent(queueName,
-                queue -> Counter.builder("caravan.messages.stored").tag("queue", queue).register(meters));
-    }
-
-    /** The template's count of one message stored by the per-message sink. */
-    public void countStored(String queueName) {
-        stored(queueName).increment();
+        byQueue.put(queueName, new Batching(queueName, batchSink, size, wait));
     }
 
     /**
@@ -190,7 +176,7 @@ public class ConsumerBatches extends DefaultListenerContainerFactory {
             }
             Exchange stored = producer.send(batching.batchSink(), exchange -> exchange.getMessage().setBody(batch.consumed));
             if (stored.getException() == null) {
-                batching.stored().increment(batch.consumed.size());
+                counters.stored(batching.queue(), batch.consumed.size());
                 return;
             }
             LOG.warn("Batch of {} from {} not stored as one ({}); storing each alone", batch.consumed.size(),

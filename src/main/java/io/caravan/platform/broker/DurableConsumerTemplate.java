@@ -89,7 +89,7 @@ public class DurableConsumerTemplate extends RouteBuilder {
                     .unmarshal().json()
                     .filter(method(ConsumerBatches.BEAN, "deliverNow"))
                         .to("{{sink}}")
-                        .bean(ConsumerBatches.BEAN, "countStored('{{queueName}}')")
+                        .bean("messageCounters", "stored('{{queueName}}')")
                     .end();
     }
 

@@ -7,7 +7,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
@@ -37,13 +36,13 @@ public class DurablePublisher {
     private final ConfirmedPublisher publisher;
     private final Outbox outbox;
     private final ObjectMapper json;
-    private final MeterRegistry meters;
+    private final MessageCounters counters;
 
-    public DurablePublisher(ConfirmedPublisher publisher, Outbox outbox, ObjectMapper json, MeterRegistry meters) {
+    public DurablePublisher(ConfirmedPublisher publisher, Outbox outbox, ObjectMapper json, MessageCounters counters) {
         this.publisher = publisher;
         this.outbox = outbox;
         this.json = json;
-        this.meters = meters;
+        this.counters = counters;
     }
 
     /**
@@ -95,8 +94,8 @@ public class DurablePublisher {
         }
         List<ConfirmedPublisher.Unconfirmed> unconfirmed = publisher.publishAll(exchange, routingKey, messages);
         int confirmed = messages.size() - unconfirmed.size();
-        meters.counter("caravan.messages.accepted", "queue", destination, "via", VIA_BROKER).increment(confirmed);
-        meters.counter("caravan.messages.published", "queue", destination, "via", "ingress").increment(confirmed);
+        counters.accepted(destination, VIA_BROKER).increment(confirmed);
+        counters.published(destination, "ingress").increment(confirmed);
         if (unconfirmed.isEmpty()) {
             return VIA_BROKER;
         }
@@ -120,8 +119,8 @@ public class DurablePublisher {
         try {
             publisher.publish(exchange, routingKey, message);
             String destination = destination(exchange, routingKey);
-            meters.counter("caravan.messages.accepted", "queue", destination, "via", VIA_BROKER).increment();
-            meters.counter("caravan.messages.published", "queue", destination, "via", "ingress").increment();
+            counters.accepted(destination, VIA_BROKER).increment();
+            counters.published(destination, "ingress").increment();
             return VIA_BROKER;
         } catch (UnroutableException e) {
             throw e;
@@ -139,7 +138,7 @@ public class DurablePublisher {
             throw new PublishFailedException("neither the broker nor the outbox took %d message(s) (%s; outbox: %s)"
                     .formatted(messages.size(), why, e.getMostSpecificCause().getMessage()), e);
         }
-        meters.counter("caravan.messages.accepted", "queue", destination, "via", VIA_OUTBOX).increment(messages.size());
+        counters.accepted(destination, VIA_OUTBOX).increment(messages.size());
         LOG.info("Accepted {} message(s) for '{}' into the outbox ({}…): {}", messages.size(), destination,
                 messages.get(0).getMessageProperties().getMessageId(), why);
         return VIA_OUTBOX;

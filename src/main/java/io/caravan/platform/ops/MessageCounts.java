@@ -108,6 +108,11 @@ public class MessageCounts {
     }
 
     private Map<String, Map<String, Double>> totals() {
+        return totals(meters);
+    }
+
+    /** What the counters say now: kind ({@code accepted}, …) → queue tag → total over all other tags. */
+    static Map<String, Map<String, Double>> totals(MeterRegistry meters) {
         Map<String, Map<String, Double>> totals = new TreeMap<>();
         COUNTERS.forEach((kind, name) -> {
             Map<String, Double> byQueue = new TreeMap<>();

@@ -42,12 +42,30 @@ public class CallerHeaders extends OncePerRequestFilter {
         chain.doFilter(new Wrapped(request, caller), response);
     }
 
+    /**
+     * The request with the caller's headers, and every other header read once, when the request is wrapped.
+     * Spring Security's firewall, below, checks a header's name and value each time one is read (a regular
+     * expression per read), and Camel's platform-http reads every header, some more than once: each is now
+     * read through the firewall, and so checked, exactly once (a header it refuses refuses the request here,
+     * answered by the {@code RequestRejectedHandler}).
+     */
     private static final class Wrapped extends HttpServletRequestWrapper {
-        private final Map<String, String> caller;
+        private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        private final List<String> names = new ArrayList<>();
 
         Wrapped(HttpServletRequest request, Map<String, String> caller) {
             super(request);
-            this.caller = caller;
+            for (Enumeration<String> e = request.getHeaderNames(); e.hasMoreElements(); ) {
+                String name = e.nextElement();
+                if (!ours(name) && !headers.containsKey(name)) {
+                    headers.put(name, Collections.list(request.getHeaders(name)));
+                    names.add(name);
+                }
+            }
+            caller.forEach((name, value) -> {
+                headers.put(name, List.of(value));
+                names.add(name);
+            });
         }
 
         private static boolean ours(String name) {
@@ -56,29 +74,24 @@ public class CallerHeaders extends OncePerRequestFilter {
 
         @Override
         public String getHeader(String name) {
-            return ours(name) ? caller.get(name) : super.getHeader(name);
+            List<String> values = headers.get(name);
+            return values == null || values.isEmpty() ? null : values.get(0);
         }
 
         @Override
         public Enumeration<String> getHeaders(String name) {
-            if (ours(name)) {
-                String value = caller.get(name);
-                return Collections.enumeration(value == null ? List.of() : List.of(value));
-            }
-            return super.getHeaders(name);
+            return Collections.enumeration(headers.getOrDefault(name, List.of()));
         }
 
         @Override
         public Enumeration<String> getHeaderNames() {
-            List<String> names = new ArrayList<>();
-            for (Enumeration<String> e = super.getHeaderNames(); e.hasMoreElements(); ) {
-                String name = e.nextElement();
-                if (!ours(name)) {
-                    names.add(name);
-                }
-            }
-            names.addAll(caller.keySet());
             return Collections.enumeration(names);
+        }
+
+        @Override
+        public int getIntHeader(String name) {
+            String value = getHeader(name);
+            return value == null ? -1 : Integer.parseInt(value);
         }
     }
 }

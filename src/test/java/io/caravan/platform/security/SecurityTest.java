@@ -81,6 +81,32 @@ class SecurityTest extends CaravanTest {
     }
 
     @Test
+    void aHeaderTheFirewallRefusesRefusesTheRequestAndTheOthersAreReadAsSent() throws Exception {
+        String token = Tokens.of("alice", "user");
+        // byte 0x85 is, read as ISO-8859-1, the C1 control NEL: Tomcat passes it, Spring Security's firewall does not
+        String refused = rawPost(token, "X-Note: a\u0085b\r\n");
+        String passed = rawPost(token, "X-Note: one\r\nX-Note: two\r\nAccept: application/json\r\n");
+
+        assertThat(refused).startsWith("HTTP/1.1 400").contains("application/problem+json");
+        assertThat(passed).startsWith("HTTP/1.1 200").contains("\"interaction_id\"");
+    }
+
+    /** POST /chat over a plain socket, with header lines an HTTP client would not send; the whole answer. */
+    private String rawPost(String token, String extraHeaders) throws Exception {
+        byte[] body = "{\"user_id\":\"alice\",\"message\":\"hi\"}".getBytes(StandardCharsets.UTF_8);
+        String head = "POST /chat HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n"
+                + extraHeaders + "\r\n";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
     void operationsNeedTheAdminRole() {
         for (String path : new String[] {"/actuator/flows", "/ops/dead-letters", "/actuator/prometheus", "/actuator/health"}) {
             var response = alice.get(path);
