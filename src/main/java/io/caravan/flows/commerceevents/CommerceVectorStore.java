@@ -68,7 +68,7 @@ import org.springframework.stereotype.Component;
  *   <li><b>products</b> ({@code products}): one point per product, id from the product id, payload
  *       {@code product_id, category, price}, vector {@link InteractionVectoriser#product}.</li>
  *   <li><b>user profiles</b> ({@code user_profiles}): one point per user, id from the user id, payload
- *       {@code user_id, interactions, updated_at}, vector {@link InteractionVectoriser#direction} of the
+ *       {@code user_id, interactions, incremental, updated_at}, vector {@link InteractionVectoriser#direction} of the
  *       user's profile sum.</li>
  * </ul>
  *
@@ -202,8 +202,10 @@ public class CommerceVectorStore {
         String now = Instant.now().toString();
         for (CommerceProfileSums.ProfileSum sum : sums) {
             PointId id = id(profileId(sum.userId()));
+            // older: made of fewer events, or written before profiles were sums (no "incremental" flag: replaced)
             Filter olderThanThis = Filter.newBuilder().addMust(hasId(id))
-                    .addMust(range("interactions", Range.newBuilder().setLt(sum.interactions()).build())).build();
+                    .addShould(range("interactions", Range.newBuilder().setLt(sum.interactions()).build()))
+                    .addShould(isEmpty("incremental")).build();
             Optional<float[]> direction = vectoriser.direction(sum.sum());
             if (direction.isEmpty()) {
                 // the interactions cancel out: no direction to recommend from
@@ -218,6 +220,7 @@ public class CommerceVectorStore {
             Map<String, Value> payload = new LinkedHashMap<>();
             payload.put("user_id", value(sum.userId()));
             payload.put("interactions", value(sum.interactions()));
+            payload.put("incremental", value(true));
             payload.put("updated_at", value(now));
             profiles.add(PointStruct.newBuilder().setId(id).setVectors(vectors(direction.get())).putAllPayload(payload).build());
             older.addShould(filter(olderThanThis));
