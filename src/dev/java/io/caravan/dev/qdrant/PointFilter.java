@@ -30,6 +30,47 @@ final class PointFilter {
     private PointFilter() {
     }
 
+    /**
+     * A condition the filter's {@code must} list requires, which a payload index can answer: the value at
+     * {@code key} is one of {@code values} (all {@link String} or all {@link Long}, as {@code kind} says);
+     * {@code key} null means the point id is one of {@code values} ({@link PointId}s).
+     */
+    record Lookup(String key, Class<?> kind, Set<Object> values) {
+    }
+
+    /**
+     * The {@code must} conditions of the filter that an index can narrow the candidates by; every point
+     * the filter matches satisfies each of them. The filter is still tested on every candidate.
+     */
+    static List<Lookup> lookups(Filter filter) {
+        List<Lookup> lookups = new ArrayList<>();
+        for (Condition condition : filter.getMustList()) {
+            if (condition.getConditionOneOfCase() == Condition.ConditionOneOfCase.HAS_ID) {
+                Set<Object> ids = new HashSet<>();
+                condition.getHasId().getHasIdList().forEach(id -> ids.add(PointIds.canonical(id)));
+                lookups.add(new Lookup(null, PointId.class, ids));
+                continue;
+            }
+            if (condition.getConditionOneOfCase() != Condition.ConditionOneOfCase.FIELD) {
+                continue;
+            }
+            FieldCondition field = condition.getField();
+            // counting and emptiness checks take precedence over the match (see field(FieldCondition)); a range is an alternative
+            if (!field.hasMatch() || field.hasRange() || field.hasValuesCount() || field.hasIsEmpty() || field.hasIsNull()) {
+                continue;
+            }
+            Match match = field.getMatch();
+            switch (match.getMatchValueCase()) {
+                case KEYWORD -> lookups.add(new Lookup(field.getKey(), String.class, Set.of(match.getKeyword())));
+                case INTEGER -> lookups.add(new Lookup(field.getKey(), Long.class, Set.of(match.getInteger())));
+                case KEYWORDS -> lookups.add(new Lookup(field.getKey(), String.class, Set.copyOf(match.getKeywords().getStringsList())));
+                case INTEGERS -> lookups.add(new Lookup(field.getKey(), Long.class, Set.copyOf(match.getIntegers().getIntegersList())));
+                default -> { }
+            }
+        }
+        return lookups;
+    }
+
     static Predicate<StoredPoint> compile(Filter filter) {
         Check check = filter(filter);
         return point -> check.test(point.payload(), point);

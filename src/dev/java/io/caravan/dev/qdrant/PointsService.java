@@ -5,11 +5,14 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 import io.grpc.stub.StreamObserver;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Points.CountPoints;
 import io.qdrant.client.grpc.Points.CountResponse;
 import io.qdrant.client.grpc.Points.CountResult;
+import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
+import io.qdrant.client.grpc.Points.DeleteFieldIndexCollection;
 import io.qdrant.client.grpc.Points.DeletePoints;
 import io.qdrant.client.grpc.Points.GetPoints;
 import io.qdrant.client.grpc.Points.GetResponse;
@@ -27,7 +30,7 @@ import io.qdrant.client.grpc.Points.UpsertPoints;
 import io.qdrant.client.grpc.Points.VectorInput;
 import io.qdrant.client.grpc.PointsGrpc;
 
-/** {@code qdrant.Points}: Upsert, Delete, Get, Search, Query, Scroll and Count. */
+/** {@code qdrant.Points}: Upsert, Delete, Get, Search, Query, Scroll, Count, CreateFieldIndex and DeleteFieldIndex. */
 final class PointsService extends PointsGrpc.PointsImplBase {
 
     private static final long DEFAULT_LIMIT = 10;
@@ -55,7 +58,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             StoredCollection collection = store.require(request.getCollectionName());
             long operationId = switch (request.getPoints().getPointsSelectorOneOfCase()) {
                 case POINTS -> collection.delete(request.getPoints().getPoints().getIdsList());
-                case FILTER -> collection.delete(PointFilter.compile(request.getPoints().getFilter()));
+                case FILTER -> collection.delete(request.getPoints().getFilter(),
+                        PointFilter.compile(request.getPoints().getFilter()));
                 case POINTSSELECTORONEOF_NOT_SET -> throw TestServerStatus.wrongInput("points selector is missing");
             };
             return operationResponse(operationId, request.hasWait() && request.getWait(), elapsed.getAsDouble());
@@ -84,6 +88,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             StoredCollection.NearestQuery query = new StoredCollection.NearestQuery(
                     request.hasVectorName() ? request.getVectorName() : StoredCollection.DEFAULT_VECTOR,
                     DenseVectors.toArray(request.getVectorList()),
+                    where(request.hasFilter(), request.getFilter()),
                     filter(request.hasFilter(), request.getFilter()),
                     Set.of(),
                     request.hasScoreThreshold() ? request.getScoreThreshold() : null,
@@ -134,6 +139,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             StoredCollection.NearestQuery nearest = new StoredCollection.NearestQuery(
                     using,
                     vector,
+                    where(request.hasFilter(), request.getFilter()),
                     filter(request.hasFilter(), request.getFilter()),
                     excluded,
                     request.hasScoreThreshold() ? request.getScoreThreshold() : null,
@@ -156,6 +162,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             }
             long limit = request.hasLimit() ? positiveLimit(Integer.toUnsignedLong(request.getLimit())) : DEFAULT_LIMIT;
             StoredCollection.Page page = collection.scroll(
+                    where(request.hasFilter(), request.getFilter()),
                     filter(request.hasFilter(), request.getFilter()),
                     request.hasOffset() ? request.getOffset() : null,
                     (int) Math.min(limit, Integer.MAX_VALUE - 1));
@@ -175,12 +182,56 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     public void count(CountPoints request, StreamObserver<CountResponse> observer) {
         Rpc.answer("Points/Count", observer, elapsed -> {
             StoredCollection collection = store.require(request.getCollectionName());
-            long count = collection.count(filter(request.hasFilter(), request.getFilter()));
+            long count = collection.count(where(request.hasFilter(), request.getFilter()),
+                    filter(request.hasFilter(), request.getFilter()));
             return CountResponse.newBuilder()
                     .setResult(CountResult.newBuilder().setCount(count))
                     .setTime(elapsed.getAsDouble())
                     .build();
         });
+    }
+
+    /**
+     * A payload index for the field ({@code Points/CreateFieldIndex}); keyword, uuid and integer indexes
+     * narrow filtered reads, other types are accepted and listed in the collection's payload schema.
+     */
+    @Override
+    public void createFieldIndex(CreateFieldIndexCollection request, StreamObserver<PointsOperationResponse> observer) {
+        Rpc.answer("Points/CreateFieldIndex", observer, elapsed -> {
+            StoredCollection collection = store.require(request.getCollectionName());
+            if (request.getFieldName().isBlank()) {
+                throw TestServerStatus.validation("field_name", "must not be empty");
+            }
+            if (!request.hasFieldType()) {
+                throw TestServerStatus.wrongInput("field_type is required to create a payload index");
+            }
+            PayloadSchemaType type = switch (request.getFieldType()) {
+                case FieldTypeKeyword -> PayloadSchemaType.Keyword;
+                case FieldTypeInteger -> PayloadSchemaType.Integer;
+                case FieldTypeFloat -> PayloadSchemaType.Float;
+                case FieldTypeGeo -> PayloadSchemaType.Geo;
+                case FieldTypeText -> PayloadSchemaType.Text;
+                case FieldTypeBool -> PayloadSchemaType.Bool;
+                case FieldTypeDatetime -> PayloadSchemaType.Datetime;
+                case FieldTypeUuid -> PayloadSchemaType.Uuid;
+                case UNRECOGNIZED -> throw TestServerStatus.wrongInput("unknown field_type");
+            };
+            long operationId = collection.createIndex(request.getFieldName(), type);
+            return operationResponse(operationId, request.hasWait() && request.getWait(), elapsed.getAsDouble());
+        });
+    }
+
+    @Override
+    public void deleteFieldIndex(DeleteFieldIndexCollection request, StreamObserver<PointsOperationResponse> observer) {
+        Rpc.answer("Points/DeleteFieldIndex", observer, elapsed -> {
+            long operationId = store.require(request.getCollectionName()).deleteIndex(request.getFieldName());
+            return operationResponse(operationId, request.hasWait() && request.getWait(), elapsed.getAsDouble());
+        });
+    }
+
+    /** The filter as given, for index lookups; null without one. */
+    private static Filter where(boolean present, Filter filter) {
+        return present ? filter : null;
     }
 
     private static Predicate<StoredPoint> filter(boolean present, Filter filter) {

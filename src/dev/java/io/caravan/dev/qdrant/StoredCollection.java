@@ -1,14 +1,18 @@
 package io.caravan.dev.qdrant;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
@@ -23,10 +27,13 @@ import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.HnswConfigDiff;
 import io.qdrant.client.grpc.Collections.OptimizerStatus;
 import io.qdrant.client.grpc.Collections.OptimizersConfigDiff;
+import io.qdrant.client.grpc.Collections.PayloadSchemaInfo;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorParamsMap;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Collections.WalConfigDiff;
+import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.Vector;
@@ -35,6 +42,10 @@ import io.qdrant.client.grpc.Points.Vector;
  * One collection: its vector configuration and its points, ordered by id like Qdrant's scroll.
  * Writers take the write lock for a whole batch so a batch is applied atomically; readers share
  * the read lock and only ever see complete, immutable {@link StoredPoint}s.
+ *
+ * <p>Payload indexes ({@code create_field_index}) are kept up to date with every write; a scroll, count
+ * or search whose filter must match a value of an indexed field (or a point id) visits only the points
+ * holding it, not the whole collection, as on Qdrant.
  */
 final class StoredCollection {
 
@@ -49,6 +60,7 @@ final class StoredCollection {
     private final CollectionConfig config;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final NavigableMap<PointId, StoredPoint> points = new TreeMap<>(PointIds.ORDER);
+    private final Map<String, PayloadIndex> indexes = new HashMap<>();
     private long nextOperationId;
 
     /** @param size dimension, {@code distance} never {@code UnknownDistance} */
@@ -60,7 +72,7 @@ final class StoredCollection {
     }
 
     /** A nearest-neighbour request after all wire-level defaults are resolved. */
-    record NearestQuery(String using, float[] vector, Predicate<StoredPoint> filter, Set<PointId> excluded,
+    record NearestQuery(String using, float[] vector, Filter where, Predicate<StoredPoint> filter, Set<PointId> excluded,
                         Float scoreThreshold, long offset, long limit) {
     }
 
@@ -173,7 +185,10 @@ final class StoredCollection {
     CollectionInfo info() {
         lock.readLock().lock();
         try {
-            return CollectionInfo.newBuilder()
+            CollectionInfo.Builder info = CollectionInfo.newBuilder();
+            indexes.forEach((field, index) -> info.putPayloadSchema(field, PayloadSchemaInfo.newBuilder()
+                    .setDataType(index.type()).setPoints(index.indexedPoints()).build()));
+            return info
                     .setStatus(CollectionStatus.Green)
                     .setOptimizerStatus(OptimizerStatus.newBuilder().setOk(true))
                     .setSegmentsCount(1)
@@ -199,7 +214,14 @@ final class StoredCollection {
             for (StoredPoint point : incoming) {
                 StoredPoint existing = points.get(point.id());
                 if (existing == null || updateFilter == null || updateFilter.test(existing)) {
-                    points.put(point.id(), point.withVersion(operationId));
+                    StoredPoint stored = point.withVersion(operationId);
+                    points.put(point.id(), stored);
+                    for (PayloadIndex index : indexes.values()) {
+                        if (existing != null) {
+                            index.remove(existing);
+                        }
+                        index.add(stored);
+                    }
                 }
             }
             return operationId;
@@ -243,17 +265,31 @@ final class StoredCollection {
         List<PointId> canonical = ids.stream().map(PointIds::canonical).toList();
         lock.writeLock().lock();
         try {
-            canonical.forEach(points::remove);
+            for (PointId id : canonical) {
+                StoredPoint removed = points.remove(id);
+                if (removed != null) {
+                    indexes.values().forEach(index -> index.remove(removed));
+                }
+            }
             return nextOperationId++;
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    long delete(Predicate<StoredPoint> filter) {
+    long delete(Filter where, Predicate<StoredPoint> filter) {
         lock.writeLock().lock();
         try {
-            points.values().removeIf(filter);
+            List<StoredPoint> doomed = new ArrayList<>();
+            for (StoredPoint point : candidates(where, null)) {
+                if (filter.test(point)) {
+                    doomed.add(point);
+                }
+            }
+            for (StoredPoint point : doomed) {
+                points.remove(point.id());
+                indexes.values().forEach(index -> index.remove(point));
+            }
             return nextOperationId++;
         } finally {
             lock.writeLock().unlock();
@@ -300,23 +336,27 @@ final class StoredCollection {
         return vector;
     }
 
-    long count(Predicate<StoredPoint> filter) {
+    long count(Filter where, Predicate<StoredPoint> filter) {
         lock.readLock().lock();
         try {
-            return points.values().stream().filter(filter).count();
+            long count = 0;
+            for (StoredPoint point : candidates(where, null)) {
+                if (filter.test(point)) {
+                    count++;
+                }
+            }
+            return count;
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    Page scroll(Predicate<StoredPoint> filter, PointId offset, int limit) {
+    Page scroll(Filter where, Predicate<StoredPoint> filter, PointId offset, int limit) {
+        PointId from = offset == null ? null : PointIds.canonical(offset);
         lock.readLock().lock();
         try {
-            Iterable<StoredPoint> candidates = offset == null
-                    ? points.values()
-                    : points.tailMap(PointIds.canonical(offset), true).values();
-            List<StoredPoint> page = new ArrayList<>(limit);
-            for (StoredPoint point : candidates) {
+            List<StoredPoint> page = new ArrayList<>(Math.min(limit, 1024));
+            for (StoredPoint point : candidates(where, from)) {
                 if (!filter.test(point)) {
                     continue;
                 }
@@ -332,6 +372,76 @@ final class StoredCollection {
     }
 
     /**
+     * Creates (or, with another type, rebuilds) the payload index on {@code field} over the points stored
+     * now; later writes keep it up to date. Creating an index that exists with the same type changes nothing.
+     */
+    long createIndex(String field, PayloadSchemaType type) {
+        lock.writeLock().lock();
+        try {
+            PayloadIndex existing = indexes.get(field);
+            if (existing == null || existing.type() != type) {
+                PayloadIndex index = new PayloadIndex(field, type);
+                points.values().forEach(index::add);
+                indexes.put(field, index);
+            }
+            return nextOperationId++;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    long deleteIndex(String field) {
+        lock.writeLock().lock();
+        try {
+            indexes.remove(field);
+            return nextOperationId++;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The points a filter can match, in id order from {@code from} (inclusive; null: the first): those the
+     * smallest index lookup of the filter's {@code must} conditions names, else the whole collection.
+     * Callers hold the lock and still test the filter on each.
+     */
+    private Iterable<StoredPoint> candidates(Filter where, PointId from) {
+        NavigableSet<PointId> narrowest = null;
+        if (where != null) {
+            for (PointFilter.Lookup lookup : PointFilter.lookups(where)) {
+                NavigableSet<PointId> ids = ids(lookup);
+                if (ids != null && (narrowest == null || ids.size() < narrowest.size())) {
+                    narrowest = ids;
+                }
+            }
+        }
+        if (narrowest == null) {
+            return from == null ? points.values() : points.tailMap(from, true).values();
+        }
+        Collection<PointId> ids = from == null ? narrowest : narrowest.tailSet(from, true);
+        return () -> ids.stream().map(points::get).filter(Objects::nonNull).iterator();
+    }
+
+    /** The ids one lookup allows, or null when no index answers it. */
+    private NavigableSet<PointId> ids(PointFilter.Lookup lookup) {
+        if (lookup.key() == null) {
+            NavigableSet<PointId> ids = new TreeSet<>(PointIds.ORDER);
+            lookup.values().forEach(id -> ids.add((PointId) id));
+            return ids;
+        }
+        PayloadIndex index = indexes.get(lookup.key());
+        if (index == null || !index.serves(lookup.kind())) {
+            return null;
+        }
+        if (lookup.values().size() == 1) {
+            return index.lookup(lookup.values().iterator().next());
+        }
+        NavigableSet<PointId> union = new TreeSet<>(PointIds.ORDER);
+        lookup.values().forEach(value -> union.addAll(index.lookup(value)));
+        return union;
+    }
+
+    /**
      * Exact (brute-force) nearest neighbours. Ties keep id order so results are deterministic;
      * the threshold applies before offset and limit, as in Qdrant.
      */
@@ -342,7 +452,7 @@ final class StoredCollection {
         List<Hit> hits = new ArrayList<>();
         lock.readLock().lock();
         try {
-            for (StoredPoint point : points.values()) {
+            for (StoredPoint point : candidates(query.where(), null)) {
                 float[] stored = point.vectors().get(query.using());
                 if (stored == null || query.excluded().contains(point.id()) || !query.filter().test(point)) {
                     continue;

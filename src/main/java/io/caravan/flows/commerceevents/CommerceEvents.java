@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.caravan.platform.broker.ConsumedMessage;
 import io.caravan.platform.broker.PoisonMessageException;
 import io.caravan.platform.rest.ForbiddenException;
 import io.caravan.platform.rest.InvalidRequestException;
@@ -112,6 +113,22 @@ public class CommerceEvents {
     /** The event for a message the {@code durable-consumer} template hands over, with its id and time resolved. */
     public CommerceEvent fromMessage(Map<String, Object> message, String messageId, Date messageTime) {
         return fromMessage(message, messageId, messageTime, null);
+    }
+
+    /**
+     * The events of a batch the {@code durable-consumer} template hands to a batch sink, each as {@link #fromMessage}
+     * makes it for the per-message sink.
+     *
+     * @throws PoisonMessageException when a message's time is not a date-time (the consumer then hands the batch's
+     *                                messages to the per-message sink one by one, which parks that one alone)
+     */
+    @SuppressWarnings("unchecked")
+    public List<CommerceEvent> fromMessages(List<ConsumedMessage> messages) {
+        List<CommerceEvent> events = new ArrayList<>(messages.size());
+        for (ConsumedMessage message : messages) {
+            events.add(fromMessage((Map<String, Object>) message.body(), message.id(), message.time(), null));
+        }
+        return events;
     }
 
     /**

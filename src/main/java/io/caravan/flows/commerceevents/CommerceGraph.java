@@ -1,6 +1,9 @@
 package io.caravan.flows.commerceevents;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -67,6 +70,33 @@ public class CommerceGraph {
                 r.last_seen = CASE WHEN e.at > r.last_seen THEN e.at ELSE r.last_seen END
             RETURN r.count AS count""";
 
+    /**
+     * {@link #RECORD} for a list of events, in one statement and so one transaction: each row checks and
+     * records its event as RECORD does, with a token of its own, so the rows of one batch never take each
+     * other's event for their own.
+     */
+    static final String RECORD_ALL = """
+            UNWIND $events AS ev
+            MERGE (e:Event {id: ev.event_id})
+              ON CREATE SET e.attempt = ev.attempt, e.type = ev.event_type, e.user_id = ev.user_id,
+                            e.product_id = ev.product_id, e.user_session = ev.user_session, e.at = ev.at,
+                            e.recorded_at = datetime()
+            WITH e, ev WHERE e.attempt = ev.attempt
+            REMOVE e.attempt
+            MERGE (u:User {id: ev.user_id})
+            MERGE (p:Product {id: ev.product_id})
+            SET p.category = coalesce(ev.category, p.category), p.price = coalesce(ev.price, p.price)
+            MERGE (u)-[r:INTERACTED {type: ev.event_type}]->(p)
+              ON CREATE SET r.count = 0, r.first_seen = e.at, r.last_seen = e.at
+            SET r.count = r.count + 1,
+                r.first_seen = CASE WHEN e.at < r.first_seen THEN e.at ELSE r.first_seen END,
+                r.last_seen = CASE WHEN e.at > r.last_seen THEN e.at ELSE r.last_seen END
+            RETURN count(*) AS recorded""";
+
+    /** Same user, product: same locks; taking them in one order keeps concurrent batches from deadlocking. */
+    private static final Comparator<CommerceEvent> LOCK_ORDER = Comparator.comparing(CommerceEvent::userId)
+            .thenComparing(CommerceEvent::productId).thenComparing(CommerceEvent::eventType).thenComparing(CommerceEvent::eventId);
+
     private final Driver driver;
     private volatile boolean schemaReady;
 
@@ -96,11 +126,46 @@ public class CommerceGraph {
                 .execute();
         boolean recorded = !result.records().isEmpty();
         if (recorded) {
-            LOG.info("Neo4j: event {} recorded: user {} {} product {} (count {})", event.eventId(), event.userId(),
+            LOG.debug("Neo4j: event {} recorded: user {} {} product {} (count {})", event.eventId(), event.userId(),
                     event.eventType(), event.productId(), result.records().get(0).get("count").asLong());
         } else {
-            LOG.info("Neo4j: event {} was already recorded; nothing changed", event.eventId());
+            LOG.debug("Neo4j: event {} was already recorded; nothing changed", event.eventId());
         }
+        return recorded;
+    }
+
+    /**
+     * Records the events in one Cypher statement and one transaction, each as {@link #record} would: an event
+     * recorded before (or twice in the list) changes nothing. Returns how many were new. Throws the driver's
+     * exception when Neo4j fails; nothing was written then.
+     */
+    public long recordAll(List<CommerceEvent> events) {
+        if (events.isEmpty()) {
+            return 0;
+        }
+        ensureSchema();
+        Map<String, CommerceEvent> byId = new LinkedHashMap<>();
+        events.forEach(event -> byId.putIfAbsent(event.eventId(), event));
+        String attempt = UUID.randomUUID().toString();
+        List<Map<String, Object>> rows = new ArrayList<>(byId.size());
+        byId.values().stream().sorted(LOCK_ORDER).forEach(event -> {
+            Map<String, Object> row = new HashMap<>();
+            row.put("event_id", event.eventId());
+            row.put("attempt", attempt + ":" + rows.size());
+            row.put("user_id", event.userId());
+            row.put("product_id", event.productId());
+            row.put("event_type", event.eventType());
+            row.put("user_session", event.userSession());
+            row.put("at", event.timestamp());
+            row.put("category", event.category());
+            row.put("price", event.price());
+            rows.add(row);
+        });
+        long recorded = driver.executableQuery(RECORD_ALL)
+                .withParameters(Map.of("events", rows))
+                .withConfig(QueryConfig.builder().withRouting(RoutingControl.WRITE).build())
+                .execute().records().get(0).get("recorded").asLong();
+        LOG.debug("Neo4j: {} of {} event(s) recorded, the others were already", recorded, rows.size());
         return recorded;
     }
 

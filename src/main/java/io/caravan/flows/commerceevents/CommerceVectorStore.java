@@ -1,5 +1,6 @@
 package io.caravan.flows.commerceevents;
 
+import static io.qdrant.client.ConditionFactory.filter;
 import static io.qdrant.client.ConditionFactory.hasId;
 import static io.qdrant.client.ConditionFactory.isEmpty;
 import static io.qdrant.client.ConditionFactory.matchKeyword;
@@ -67,16 +68,22 @@ import org.springframework.stereotype.Component;
  *   <li><b>products</b> ({@code products}): one point per product, id from the product id, payload
  *       {@code product_id, category, price}, vector {@link InteractionVectoriser#product}.</li>
  *   <li><b>user profiles</b> ({@code user_profiles}): one point per user, id from the user id, payload
- *       {@code user_id, interactions, updated_at}, vector {@link InteractionVectoriser#profile}.</li>
+ *       {@code user_id, interactions, incremental, updated_at}, vector {@link InteractionVectoriser#direction} of the
+ *       user's profile sum.</li>
  * </ul>
  *
- * <p><b>Why the profile is idempotent.</b> A profile is never updated by adding one event to it (a
- * redelivery would add it twice). {@link #refreshProfile} recomputes it from all of the user's points
- * in the interaction collection, which holds each event once whatever the number of deliveries. It
- * writes the profile with a Qdrant update filter {@code interactions < n}, where n is how many
- * interactions it was computed from: interactions are only ever added, so a profile computed from
- * more of them never loses to one computed from fewer, even when two workers (or two Caravan
- * instances) refresh the same user at once, and a redelivered event (same n) changes nothing.
+ * <p><b>Incremental, and still each event once.</b> A profile is not recomputed from all of the user's
+ * interactions on every event (that cost grows with the user's history): the event is added to the
+ * user's stored sum in PostgreSQL ({@link CommerceProfileSums}), in the same transaction that records
+ * its id as added, so a redelivered event adds nothing. The profile point is then written from the sum
+ * with a Qdrant update filter {@code interactions < n}, n being how many events the sum holds: sums
+ * only grow, so a profile from a newer sum never loses to one from an older sum, even when two workers
+ * (or two Caravan instances) write the same user at once, and writing the same sum again changes
+ * nothing. A worker that failed after the PostgreSQL commit writes the profile on its next attempt.
+ *
+ * <p>The collections get payload indexes on the fields the flow filters by ({@code user_id},
+ * {@code event_type}, {@code product_id}; {@code interactions}), so a user's interactions are found
+ * without scanning the collection.
  *
  * <p>Recommendations are the products nearest (cosine) to the user's profile, without those the user
  * bought, read from the interaction collection.
@@ -96,13 +103,16 @@ public class CommerceVectorStore {
 
     private final QdrantClient client;
     private final InteractionVectoriser vectoriser;
+    private final CommerceProfileSums profileSums;
     private final CommerceProperties.Qdrant collections;
     private final CommerceProperties.Recommendations recommendations;
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
 
-    public CommerceVectorStore(QdrantClient client, InteractionVectoriser vectoriser, CommerceProperties settings) {
+    public CommerceVectorStore(QdrantClient client, InteractionVectoriser vectoriser, CommerceProfileSums profileSums,
+                               CommerceProperties settings) {
         this.client = client;
         this.vectoriser = vectoriser;
+        this.profileSums = profileSums;
         this.collections = settings.qdrant();
         this.recommendations = settings.recommendations();
     }
@@ -136,8 +146,91 @@ public class CommerceVectorStore {
         }
     }
 
-    /** Writes the event's interaction point; writing it again (a redelivery) leaves the same point. */
-    public void upsertInteraction(CommerceEvent event) {
+    /** Stores one event: {@link #storeAll} of it alone. */
+    public void store(CommerceEvent event) {
+        storeAll(List.of(event));
+    }
+
+    /**
+     * Stores the events' interaction points, their products and their users' profiles: one upsert per collection
+     * for the whole list, and one PostgreSQL transaction that adds the events not added before to the profile
+     * sums ({@link CommerceProfileSums}). Storing the same events again (a redelivery, a replay) leaves the same
+     * points and profiles. Throws on any failure; what was written before it is rewritten the same way by the
+     * next attempt.
+     */
+    public void storeAll(List<CommerceEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        ensureCollections();
+        Map<String, float[]> productVectors = new LinkedHashMap<>();
+        List<PointStruct> interactions = new ArrayList<>(events.size());
+        Map<String, PointStruct> described = new LinkedHashMap<>();
+        Map<String, PointStruct> undescribed = new LinkedHashMap<>();
+        List<CommerceProfileSums.Contribution> contributions = new ArrayList<>(events.size());
+        for (CommerceEvent event : events) {
+            float[] product = productVectors.computeIfAbsent(event.productId() + '\u0000' + event.category() + '\u0000' + event.price(),
+                    key -> vectoriser.product(event.productId(), event.category(), event.price()));
+            interactions.add(interactionPoint(event, product));
+            // an event with a category describes the product (the batch's last one wins, as one by one);
+            // one without it only creates the product if it is new or still has no category
+            if (event.category() != null) {
+                described.remove(event.productId());
+                described.put(event.productId(), productPoint(event, product));
+                undescribed.remove(event.productId());
+            } else if (!described.containsKey(event.productId())) {
+                undescribed.put(event.productId(), productPoint(event, product));
+            }
+            contributions.add(new CommerceProfileSums.Contribution(event.eventId(), event.userId(), event.eventType(), product));
+        }
+        upsert(collections.interactionsCollection(), interactions, null);
+        upsert(collections.productsCollection(), List.copyOf(described.values()), null);
+        upsert(collections.productsCollection(), List.copyOf(undescribed.values()), Filter.newBuilder().addMust(isEmpty("category")).build());
+        writeProfiles(profileSums.add(contributions));
+        LOG.debug("Qdrant: {} event(s) stored", events.size());
+    }
+
+    /**
+     * Writes each user's profile vector from its sum, unless a profile made of as many or more interactions is
+     * there already: a slower worker holding an older sum never overwrites a newer profile, and writing the same
+     * sum again changes nothing. One upsert for all of them; the update filter says, per user, which stored
+     * profile may be replaced.
+     */
+    private void writeProfiles(List<CommerceProfileSums.ProfileSum> sums) {
+        List<PointStruct> profiles = new ArrayList<>(sums.size());
+        Filter.Builder older = Filter.newBuilder();
+        String now = Instant.now().toString();
+        for (CommerceProfileSums.ProfileSum sum : sums) {
+            PointId id = id(profileId(sum.userId()));
+            // older: made of fewer events, or written before profiles were sums (no "incremental" flag: replaced)
+            Filter olderThanThis = Filter.newBuilder().addMust(hasId(id))
+                    .addShould(range("interactions", Range.newBuilder().setLt(sum.interactions()).build()))
+                    .addShould(isEmpty("incremental")).build();
+            Optional<float[]> direction = vectoriser.direction(sum.sum());
+            if (direction.isEmpty()) {
+                // the interactions cancel out: no direction to recommend from
+                await(client.deleteAsync(DeletePoints.newBuilder()
+                        .setCollectionName(collections.profilesCollection())
+                        .setWait(true)
+                        .setPoints(PointsSelector.newBuilder().setFilter(olderThanThis))
+                        .build()));
+                LOG.debug("Qdrant: profile of user {} has no direction after {} interaction(s); removed", sum.userId(), sum.interactions());
+                continue;
+            }
+            Map<String, Value> payload = new LinkedHashMap<>();
+            payload.put("user_id", value(sum.userId()));
+            payload.put("interactions", value(sum.interactions()));
+            payload.put("incremental", value(true));
+            payload.put("updated_at", value(now));
+            profiles.add(PointStruct.newBuilder().setId(id).setVectors(vectors(direction.get())).putAllPayload(payload).build());
+            older.addShould(filter(olderThanThis));
+        }
+        if (!profiles.isEmpty()) {
+            upsert(collections.profilesCollection(), profiles, profiles.size() == 1 ? older.getShould(0).getFilter() : older.build());
+        }
+    }
+
+    private PointStruct interactionPoint(CommerceEvent event, float[] product) {
         Map<String, Value> payload = new LinkedHashMap<>();
         payload.put("event_id", value(event.eventId()));
         payload.put("user_id", value(event.userId()));
@@ -146,77 +239,33 @@ public class CommerceVectorStore {
         payload.put("user_session", value(event.userSession()));
         payload.put("timestamp", value(event.timestamp().toString()));
         putProductFacts(payload, event);
-        await(client.upsertAsync(UpsertPoints.newBuilder()
-                .setCollectionName(collections.interactionsCollection())
-                .setWait(true)
-                .addPoints(PointStruct.newBuilder()
-                        .setId(id(interactionId(event.eventId())))
-                        .setVectors(vectors(vectoriser.product(event.productId(), event.category(), event.price())))
-                        .putAllPayload(payload))
-                .build()));
+        return PointStruct.newBuilder()
+                .setId(id(interactionId(event.eventId())))
+                .setVectors(vectors(product))
+                .putAllPayload(payload)
+                .build();
     }
 
-    /**
-     * Writes the product's point. An event with a category describes the product; one without it
-     * only creates the product if it is new (or still has no category), so it never erases what an
-     * earlier event said.
-     */
-    public void upsertProduct(CommerceEvent event) {
+    private static PointStruct productPoint(CommerceEvent event, float[] product) {
         Map<String, Value> payload = new LinkedHashMap<>();
         payload.put("product_id", value(event.productId()));
         putProductFacts(payload, event);
-        UpsertPoints.Builder upsert = UpsertPoints.newBuilder()
-                .setCollectionName(collections.productsCollection())
-                .setWait(true)
-                .addPoints(PointStruct.newBuilder()
-                        .setId(id(productId(event.productId())))
-                        .setVectors(vectors(vectoriser.product(event.productId(), event.category(), event.price())))
-                        .putAllPayload(payload));
-        if (event.category() == null) {
-            upsert.setUpdateFilter(Filter.newBuilder().addMust(isEmpty("category")));
-        }
-        await(client.upsertAsync(upsert.build()));
+        return PointStruct.newBuilder()
+                .setId(id(productId(event.productId())))
+                .setVectors(vectors(product))
+                .putAllPayload(payload)
+                .build();
     }
 
-    /**
-     * Recomputes the user's profile from all of their recorded interactions and stores it unless a
-     * profile made of as many or more interactions is already there. Returns how many interactions
-     * the profile is made of.
-     */
-    public int refreshProfile(String userId) {
-        List<InteractionVectoriser.Interaction> interactions = new ArrayList<>();
-        for (RetrievedPoint point : scroll(collections.interactionsCollection(),
-                Filter.newBuilder().addMust(matchKeyword("user_id", userId)).build(), "product_id", "category", "price", "event_type")) {
-            Map<String, Value> payload = point.getPayloadMap();
-            interactions.add(new InteractionVectoriser.Interaction(text(payload.get("product_id")),
-                    text(payload.get("category")), number(payload.get("price")), text(payload.get("event_type"))));
+    private void upsert(String collection, List<PointStruct> points, Filter updateFilter) {
+        if (points.isEmpty()) {
+            return;
         }
-        int count = interactions.size();
-        PointId id = id(profileId(userId));
-        Filter older = Filter.newBuilder().addMust(range("interactions", Range.newBuilder().setLt(count).build())).build();
-        Optional<float[]> profile = vectoriser.profile(interactions);
-        if (profile.isEmpty()) {
-            // the interactions cancel out: no direction to recommend from
-            await(client.deleteAsync(DeletePoints.newBuilder()
-                    .setCollectionName(collections.profilesCollection())
-                    .setWait(true)
-                    .setPoints(PointsSelector.newBuilder().setFilter(Filter.newBuilder(older).addMust(hasId(id))))
-                    .build()));
-            LOG.info("Qdrant: profile of user {} has no direction after {} interaction(s); removed", userId, count);
-            return count;
+        UpsertPoints.Builder upsert = UpsertPoints.newBuilder().setCollectionName(collection).setWait(true).addAllPoints(points);
+        if (updateFilter != null) {
+            upsert.setUpdateFilter(updateFilter);
         }
-        Map<String, Value> payload = new LinkedHashMap<>();
-        payload.put("user_id", value(userId));
-        payload.put("interactions", value((long) count));
-        payload.put("updated_at", value(Instant.now().toString()));
-        await(client.upsertAsync(UpsertPoints.newBuilder()
-                .setCollectionName(collections.profilesCollection())
-                .setWait(true)
-                .addPoints(PointStruct.newBuilder().setId(id).setVectors(vectors(profile.get())).putAllPayload(payload))
-                .setUpdateFilter(older)
-                .build()));
-        LOG.info("Qdrant: profile of user {} refreshed from {} interaction(s)", userId, count);
-        return count;
+        await(client.upsertAsync(upsert.build()));
     }
 
     /**
@@ -276,7 +325,7 @@ public class CommerceVectorStore {
                 await(client.createCollectionAsync(name, VectorParams.newBuilder()
                         .setSize(vectoriser.dimension()).setDistance(Distance.Cosine).build()));
                 LOG.info("Qdrant: created collection {} ({} dimensions, cosine)", name, vectoriser.dimension());
-                indexKeywords(name);
+                indexPayload(name);
                 return;
             } catch (RuntimeException e) {
                 if (!await(client.collectionExistsAsync(name))) {
@@ -290,19 +339,23 @@ public class CommerceVectorStore {
             throw new IllegalStateException("Qdrant collection '%s' has %d dimensions, caravan.commerce.vectors.dimension is %d"
                     .formatted(name, size, vectoriser.dimension()));
         }
+        // made by an earlier Caravan, perhaps without the indexes this one filters by (creating one that exists changes nothing)
+        indexPayload(name);
     }
 
     /**
-     * Keyword indexes on the fields the flow filters by, so a profile refresh or a recommendation reads
-     * one user's points without scanning the collection. A server without payload indexes (the
-     * in-memory test server answers UNIMPLEMENTED) filters without them.
+     * Payload indexes on the fields the flow filters by, so a recommendation reads one user's purchases
+     * and a profile write checks its update filter without scanning the collection. A server without
+     * payload indexes (one answering UNIMPLEMENTED) filters without them.
      */
-    private void indexKeywords(String collection) {
-        List<String> fields = collection.equals(collections.interactionsCollection()) ? List.of("user_id", "event_type", "product_id")
-                : collection.equals(collections.productsCollection()) ? List.of("product_id") : List.of("user_id");
-        for (String field : fields) {
+    private void indexPayload(String collection) {
+        Map<String, PayloadSchemaType> fields = collection.equals(collections.interactionsCollection())
+                ? Map.of("user_id", PayloadSchemaType.Keyword, "event_type", PayloadSchemaType.Keyword, "product_id", PayloadSchemaType.Keyword)
+                : collection.equals(collections.productsCollection()) ? Map.of("product_id", PayloadSchemaType.Keyword)
+                : Map.of("user_id", PayloadSchemaType.Keyword, "interactions", PayloadSchemaType.Integer);
+        for (Map.Entry<String, PayloadSchemaType> field : fields.entrySet()) {
             try {
-                await(client.createPayloadIndexAsync(collection, field, PayloadSchemaType.Keyword, null, true, null, null));
+                await(client.createPayloadIndexAsync(collection, field.getKey(), field.getValue(), null, true, null, null));
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED) {
                     throw e;

@@ -31,8 +31,9 @@ import org.springframework.stereotype.Component;
  * profile away from it. A profile whose sum is (nearly) zero, e.g. only removals that cancel out
  * additions, has no direction and no vector.
  *
- * <p>The profile is a pure function of the set of interactions, in any order: that is what lets the
- * Qdrant sink recompute it from its idempotent interaction store and stay correct under redelivery.
+ * <p>The profile is a pure function of the set of interactions, in any order: the sum can be kept and
+ * added to one interaction at a time ({@link #addTo}, {@link #direction}), in any order, and gives the
+ * same profile as computing it from all of them at once ({@link #profile}).
  */
 @Component("interactionVectoriser")
 public class InteractionVectoriser {
@@ -88,15 +89,24 @@ public class InteractionVectoriser {
     public Optional<float[]> profile(Collection<Interaction> interactions) {
         double[] sum = new double[dimension];
         for (Interaction interaction : interactions) {
-            double weight = weight(interaction.eventType());
-            if (weight == 0) {
-                continue;
-            }
-            float[] product = product(interaction.productId(), interaction.category(), interaction.price());
-            for (int i = 0; i < dimension; i++) {
-                sum[i] += weight * product[i];
-            }
+            addTo(sum, interaction.eventType(), product(interaction.productId(), interaction.category(), interaction.price()));
         }
+        return direction(sum);
+    }
+
+    /** Adds one interaction of this kind with a product of this vector to a profile's (unnormalised) sum. */
+    public void addTo(double[] sum, String eventType, float[] product) {
+        double weight = weight(eventType);
+        if (weight == 0) {
+            return;
+        }
+        for (int i = 0; i < dimension; i++) {
+            sum[i] += weight * product[i];
+        }
+    }
+
+    /** The unit profile vector of a sum of interactions, or empty when it is (nearly) nothing. */
+    public Optional<float[]> direction(double[] sum) {
         return unit(sum);
     }
 

@@ -5,6 +5,7 @@ import static io.qdrant.client.ConditionFactory.isEmpty;
 import static io.qdrant.client.ConditionFactory.match;
 import static io.qdrant.client.ConditionFactory.matchExceptKeywords;
 import static io.qdrant.client.ConditionFactory.matchKeyword;
+import static io.qdrant.client.ConditionFactory.matchKeywords;
 import static io.qdrant.client.ConditionFactory.range;
 import static io.qdrant.client.PointIdFactory.id;
 import static io.qdrant.client.QueryFactory.fusion;
@@ -39,6 +40,7 @@ import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
 import io.qdrant.client.grpc.Collections.CollectionStatus;
 import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Common.Condition;
 import io.qdrant.client.grpc.Common.Filter;
@@ -317,6 +319,71 @@ class QdrantTestServerTest {
         ScrollResponse filtered = scroll(ScrollPoints.newBuilder().setCollectionName("scroll")
                 .setFilter(must(matchKeyword("group", "a"))));
         assertThat(filtered.getResultList()).extracting(RetrievedPoint::getId).containsExactly(id(1), id(2));
+    }
+
+    @Test
+    void payloadIndexesAnswerFilteredReadsLikeAScanAndFollowEveryWrite() throws Exception {
+        seed("indexed");
+        seed("unindexed");
+        client.createPayloadIndexAsync("indexed", "group", PayloadSchemaType.Keyword, null, true, null, null).get();
+        client.createPayloadIndexAsync("indexed", "tags", PayloadSchemaType.Keyword, null, true, null, null).get();
+        client.createPayloadIndexAsync("indexed", "rank", PayloadSchemaType.Integer, null, true, null, null).get();
+        // the same index again changes nothing
+        client.createPayloadIndexAsync("indexed", "group", PayloadSchemaType.Keyword, null, true, null, null).get();
+        List<Filter> filters = List.of(
+                must(matchKeyword("group", "a")),
+                must(matchKeyword("group", "nowhere")),
+                must(matchKeyword("tags", "blue")),
+                must(match("rank", 3)),
+                Filter.newBuilder().addMust(matchKeyword("group", "b")).addMust(match("rank", 4)).build(),
+                Filter.newBuilder().addMust(matchKeyword("group", "a")).addMustNot(hasId(id(1))).build(),
+                Filter.newBuilder().addMust(matchKeywords("group", List.of("a", "c"))).build(),
+                Filter.newBuilder().addMust(hasId(List.of(id(2), id(EPSILON)))).addMust(matchKeyword("group", "c")).build());
+
+        CollectionInfo info = client.getCollectionInfoAsync("indexed").get();
+        assertThat(info.getPayloadSchemaMap()).containsOnlyKeys("group", "tags", "rank");
+        assertThat(info.getPayloadSchemaMap().get("group").getDataType()).isEqualTo(PayloadSchemaType.Keyword);
+        assertThat(info.getPayloadSchemaMap().get("group").getPoints()).isEqualTo(5);
+        assertThat(info.getPayloadSchemaMap().get("rank").getPoints()).as("5.5 is not an integer").isEqualTo(4);
+        assertSameAsScan(filters);
+
+        // writes after the index was made: a new point, a point that changes group, a deleted point
+        client.upsertAsync("indexed", List.of(point(id(6), Map.of("group", value("a"), "rank", value(3)), 0, 0, 0, 1))).get();
+        client.upsertAsync("unindexed", List.of(point(id(6), Map.of("group", value("a"), "rank", value(3)), 0, 0, 0, 1))).get();
+        for (String collection : List.of("indexed", "unindexed")) {
+            client.upsertAsync(collection, List.of(point(id(3), Map.of("group", value("a"), "rank", value(7)), 0, 1, 0, 0))).get();
+            client.deleteAsync(collection, List.of(id(2))).get();
+            client.deleteAsync(collection, must(matchKeyword("group", "c"))).get();
+        }
+        assertSameAsScan(filters);
+        assertThat(ids(scroll(ScrollPoints.newBuilder().setCollectionName("indexed").setFilter(must(matchKeyword("group", "a"))))))
+                .containsExactly(id(1), id(3), id(6));
+        // paging through an index lookup keeps id order and its offsets
+        ScrollResponse first = scroll(ScrollPoints.newBuilder().setCollectionName("indexed").setLimit(2)
+                .setFilter(must(matchKeyword("group", "a"))));
+        assertThat(ids(first)).containsExactly(id(1), id(3));
+        assertThat(first.getNextPageOffset()).isEqualTo(id(6));
+        assertThat(ids(scroll(ScrollPoints.newBuilder().setCollectionName("indexed").setLimit(2)
+                .setFilter(must(matchKeyword("group", "a"))).setOffset(first.getNextPageOffset())))).containsExactly(id(6));
+
+        client.deletePayloadIndexAsync("indexed", "group", true, null, null).get();
+        assertThat(client.getCollectionInfoAsync("indexed").get().getPayloadSchemaMap()).containsOnlyKeys("tags", "rank");
+        assertSameAsScan(filters);
+    }
+
+    private static void assertSameAsScan(List<Filter> filters) throws Exception {
+        for (Filter filter : filters) {
+            assertThat(ids(scroll(ScrollPoints.newBuilder().setCollectionName("indexed").setFilter(filter))))
+                    .as("scroll %s", filter)
+                    .isEqualTo(ids(scroll(ScrollPoints.newBuilder().setCollectionName("unindexed").setFilter(filter))));
+            assertThat(client.countAsync("indexed", filter, true).get()).as("count %s", filter)
+                    .isEqualTo(client.countAsync("unindexed", filter, true).get());
+            assertThat(ids(search("indexed", filter))).as("search %s", filter).isEqualTo(ids(search("unindexed", filter)));
+        }
+    }
+
+    private static List<PointId> ids(ScrollResponse page) {
+        return page.getResultList().stream().map(RetrievedPoint::getId).toList();
     }
 
     @Test
