@@ -8,9 +8,11 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,60 +23,90 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A RabbitMQ cluster of its own for a test: {@code size} nodes of the machine's {@code rabbitmq-server}
  * (Debian), named {@code caravan-c1@localhost}, ..., on loopback ports of their own (AMQP 26701...,
  * distribution 26711...), with their data, logs, config, enabled plugins (none) and Erlang cookie under
- * {@code dir}. It never touches the machine's node (5672/25672, /var/lib/rabbitmq) and only uses its epmd
- * if one runs; otherwise it starts one of its own. Every process it starts it stops by pid.
+ * {@code dir}. It never touches the machine's node (5672/25672, /var/lib/rabbitmq).
+ *
+ * <p>Two builds on one machine can run it at once: each takes a free <em>slot</em> (a lock file in the
+ * temporary directory, held while the cluster lives), slot {@code s} being node names
+ * {@code caravan-c<n>[-s]@localhost} and ports {@code 26701 + 20 s}... and {@code 26711 + 20 s}... (slots
+ * 0-4: 26701-26793, below the ephemeral ports the stand-ins get and clear of bench/quorum-cluster.sh's 268xx).
+ *
+ * <p>Every process it starts it stops by pid, also nodes a killed earlier run left behind in {@code dir}.
+ * The Erlang port mapper (epmd) is shared by every Erlang node of the machine: the cluster uses the one that
+ * runs (the machine's RabbitMQ starts one), and if none runs it starts one and stops it again at the end
+ * unless another node has registered with it meanwhile (then it stays, as the machine's own would).
  */
 public final class RabbitCluster implements AutoCloseable {
 
     private static final String SBIN = "/usr/lib/rabbitmq/bin/"; // the scripts themselves, not the su wrappers
     private static final int AMQP_BASE = 26700;
     private static final int DIST_BASE = 26710;
+    private static final int SLOT_STRIDE = 20;
+    private static final int SLOTS = 5;
     private static final String COOKIE = "caravan-cluster-test-cookie";
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitCluster.class);
 
     private final Path dir;
     private final int size;
+    private final int slot;
+    private final FileChannel slotLock;
     private final Map<String, Process> wrappers = new LinkedHashMap<>();
     private final List<ProcessHandle> started = new ArrayList<>();
     private Process epmd;
 
-    private RabbitCluster(Path dir, int size) {
+    private RabbitCluster(Path dir, int size, int slot, FileChannel slotLock) {
         this.dir = dir;
         this.size = size;
+        this.slot = slot;
+        this.slotLock = slotLock;
     }
 
     /** Starts {@code size} nodes and joins them into one cluster with the first. */
     public static RabbitCluster start(Path dir, int size) throws Exception {
-        RabbitCluster cluster = new RabbitCluster(dir, size);
-        Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
-        try {
-            cluster.boot();
-            return cluster;
-        } catch (Exception | Error e) {
-            cluster.close();
-            throw e;
-        }
-    }
-
-    private void boot() throws Exception {
         if (!Files.isExecutable(Path.of(SBIN + "rabbitmq-server"))) {
             throw new IllegalStateException("the cluster test needs Debian's rabbitmq-server: apt-get install rabbitmq-server");
         }
-        for (int n = 1; n <= size; n++) {
-            requireFree(amqpPort(n));
-            requireFree(DIST_BASE + n);
+        stopLeftovers(dir);
+        for (int slot = 0; slot < SLOTS; slot++) {
+            FileChannel lock = FileChannel.open(Path.of(System.getProperty("java.io.tmpdir"), "caravan-rabbit-cluster-slot-" + slot + ".lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (!tryLock(lock) || !free(slot, size)) {
+                lock.close(); // another build's cluster, or someone else's ports
+                continue;
+            }
+            RabbitCluster cluster = new RabbitCluster(dir, size, slot, lock);
+            Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
+            try {
+                cluster.boot();
+                return cluster;
+            } catch (Exception | Error e) {
+                cluster.close();
+                throw e;
+            }
         }
+        throw new IllegalStateException("no free slot for a test cluster: ports 26701-26793 (AMQP " + AMQP_BASE + "+, distribution "
+                + DIST_BASE + "+, " + SLOTS + " slots of " + SLOT_STRIDE + ") are taken or their lock files "
+                + System.getProperty("java.io.tmpdir") + "/caravan-rabbit-cluster-slot-*.lock are held");
+    }
+
+    private void boot() throws Exception {
         deleteRecursively(dir);
         Files.createDirectories(dir);
         if (run(Duration.ofSeconds(10), "epmd", "-names").exitCode() != 0) {
+            // no epmd yet (the machine's RabbitMQ is not running): one for this cluster, stopped at the end
             epmd = new ProcessBuilder("epmd", "-address", "127.0.0.1")
                     .redirectInput(new File("/dev/null")).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("epmd.log").toFile()).start();
             started.add(epmd.toHandle());
+            await().atMost(Duration.ofSeconds(10)).until(() -> run(Duration.ofSeconds(10), "epmd", "-names").exitCode() == 0);
         }
+        LOG.info("Starting a {}-node RabbitMQ cluster in {}: nodes {}, AMQP {}", size, dir, nodes(), addresses());
         for (int n = 1; n <= size; n++) {
             startNode(n);
         }
@@ -91,13 +123,25 @@ public final class RabbitCluster implements AutoCloseable {
         }
     }
 
-    /** {@code caravan-c<n>@localhost}. */
-    public static String node(int n) {
-        return "caravan-c" + n + "@localhost";
+    /** {@code caravan-c<n>@localhost} (slot 0) or {@code caravan-c<n>-<slot>@localhost}. */
+    public String node(int n) {
+        return "caravan-c" + n + (slot == 0 ? "" : "-" + slot) + "@localhost";
     }
 
-    public static int amqpPort(int n) {
-        return AMQP_BASE + n;
+    private List<String> nodes() {
+        List<String> nodes = new ArrayList<>();
+        for (int n = 1; n <= size; n++) {
+            nodes.add(node(n));
+        }
+        return nodes;
+    }
+
+    public int amqpPort(int n) {
+        return AMQP_BASE + slot * SLOT_STRIDE + n;
+    }
+
+    private int distPort(int n) {
+        return DIST_BASE + slot * SLOT_STRIDE + n;
     }
 
     /** {@code 127.0.0.1:26701,127.0.0.1:26702,...}: spring.rabbitmq.addresses. */
@@ -133,12 +177,13 @@ public final class RabbitCluster implements AutoCloseable {
         env.put("RABBITMQ_NODENAME", node(n));
         env.put("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
         env.put("RABBITMQ_NODE_PORT", String.valueOf(amqpPort(n)));
-        env.put("RABBITMQ_DIST_PORT", String.valueOf(DIST_BASE + n));
+        env.put("RABBITMQ_DIST_PORT", String.valueOf(distPort(n)));
         env.put("RABBITMQ_MNESIA_BASE", base.resolve("mnesia").toString());
         env.put("RABBITMQ_LOG_BASE", base.resolve("log").toString());
         env.put("RABBITMQ_PID_FILE", base.resolve("beam.pid").toString());
         env.put("RABBITMQ_CONFIG_FILE", base.resolve("rabbitmq.conf").toString());
         env.put("RABBITMQ_CONF_ENV_FILE", base.resolve("rabbitmq-env.conf").toString());
+        env.put("RABBITMQ_ADVANCED_CONFIG_FILE", base.resolve("advanced.config").toString()); // none: not the machine's
         env.put("RABBITMQ_ENABLED_PLUGINS_FILE", base.resolve("enabled_plugins").toString());
         env.put("RABBITMQ_PLUGINS_EXPAND_DIR", base.resolve("plugins").toString());
         env.put("ERL_EPMD_ADDRESS", "127.0.0.1");
@@ -249,38 +294,122 @@ public final class RabbitCluster implements AutoCloseable {
         }
     }
 
-    /** Stops every process this cluster started (nodes, their helpers, epmd if it started one), by pid. */
+    /**
+     * Stops every process this cluster started (nodes, their helpers), by pid; then epmd if it started one
+     * and no other node uses it; and gives its slot back.
+     */
     @Override
     public synchronized void close() {
         for (int n = 1; n <= size; n++) {
-            Path pidFile = dir.resolve("c" + n).resolve("beam.pid");
-            try {
-                if (Files.exists(pidFile) && !Files.readString(pidFile).isBlank()) {
-                    ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(started::add);
-                }
-            } catch (IOException | NumberFormatException e) {
-                // nothing written: the node never got that far
-            }
+            nodeVm(dir.resolve("c" + n)).ifPresent(started::add);
         }
-        for (ProcessHandle process : List.copyOf(started)) {
+        List<ProcessHandle> nodes = new ArrayList<>(started);
+        if (epmd != null) {
+            nodes.remove(epmd.toHandle());
+        }
+        stopAll(nodes);
+        started.removeAll(nodes);
+        if (epmd != null && epmd.isAlive()) {
+            String names = "";
+            try {
+                names = run(Duration.ofSeconds(10), "epmd", "-names").output();
+            } catch (Exception e) {
+                // it does not answer: nothing uses it
+            }
+            if (names.lines().anyMatch(l -> l.startsWith("name "))) {
+                LOG.info("Leaving the epmd this cluster started (pid {}) running: other Erlang nodes use it now: {}",
+                        epmd.pid(), names.replace('\n', ' '));
+            } else {
+                stopAll(List.of(epmd.toHandle()));
+            }
+            started.clear();
+        }
+        try {
+            if (slotLock.isOpen()) {
+                slotLock.close();
+            }
+        } catch (IOException e) {
+            // released with the process anyway
+        }
+    }
+
+    private static void stopAll(List<ProcessHandle> processes) {
+        for (ProcessHandle process : processes) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
-        for (ProcessHandle process : List.copyOf(started)) {
+        for (ProcessHandle process : processes) {
             process.onExit().completeOnTimeout(process, 30, TimeUnit.SECONDS).join();
         }
-        started.clear();
+    }
+
+    /** The Erlang VM of the node whose data is in {@code base}, if it runs (its pid file, and its command line names {@code base}). */
+    private static Optional<ProcessHandle> nodeVm(Path base) {
+        Path pidFile = base.resolve("beam.pid");
+        try {
+            if (!Files.exists(pidFile) || Files.readString(pidFile).isBlank()) {
+                return Optional.empty(); // the node never got that far
+            }
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(p -> commandLine(pid).contains(base.toString()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Nodes an earlier run left running in {@code dir} (its JVM was killed before it could stop them), by pid. */
+    private static void stopLeftovers(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var bases = Files.list(dir)) {
+            List<ProcessHandle> left = bases.map(RabbitCluster::nodeVm).flatMap(Optional::stream).toList();
+            if (!left.isEmpty()) {
+                LOG.warn("Stopping {} RabbitMQ node(s) an earlier run left in {}: pids {}", left.size(), dir,
+                        left.stream().map(ProcessHandle::pid).toList());
+                stopAll(left);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Output of a command line. */
     public record Result(int exitCode, String output) { }
 
-    private static void requireFree(int port) {
+    private static boolean tryLock(FileChannel lock) throws IOException {
+        try {
+            return lock.tryLock() != null;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return false; // a cluster of this JVM holds it
+        }
+    }
+
+    private static boolean free(int slot, int size) {
+        for (int n = 1; n <= size; n++) {
+            if (!free(AMQP_BASE + slot * SLOT_STRIDE + n) || !free(DIST_BASE + slot * SLOT_STRIDE + n)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean free(int port) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
         } catch (IOException e) {
-            throw new IllegalStateException("port " + port + " is taken; the cluster test needs 26701-26703 and 26711-26713 free", e);
+            return false;
         }
     }
 

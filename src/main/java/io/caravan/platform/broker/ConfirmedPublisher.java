@@ -131,9 +131,11 @@ public class ConfirmedPublisher {
             notConfirmed |= !outcomes[i].confirmed() && !outcomes[i].unroutable();
         }
         if (notConfirmed) {
-            // the next batch gets a fresh channel: a channel can stay refused by a quorum queue after its
-            // leader changed (seen on RabbitMQ 3.10), and a message waiting in the outbox must not be sent
-            // on that one channel for ever
+            // the next publish gets a fresh channel. A channel can stay refused by a quorum queue after its
+            // leader died: RabbitMQ 3.10 sets up a channel's client of a quorum queue at its first publish to
+            // it, with the leader the queue's record names at that moment; when that is the dead node (the new
+            // leader is not elected or recorded yet), the client asks the dead node again on every publish and
+            // the broker nacks each one until that node is back. A new channel asks the current leader.
             try {
                 ops.execute(channel -> {
                     RabbitUtils.setPhysicalCloseRequired(channel, true);
@@ -166,32 +168,24 @@ public class ConfirmedPublisher {
         }
     }
 
-    /** Publishes {@code message} as it is (its properties and headers kept) and waits for the confirm. */
+    /**
+     * Publishes {@code message} as it is (its properties and headers kept) and waits for the confirm; throws
+     * {@link PublishFailedException} if the broker refused it, did not confirm it in time or could not be
+     * reached, {@link UnroutableException} if no queue took it. Like a batch, it goes out on a channel held
+     * until its confirm is in, and a channel that did not confirm is closed rather than reused.
+     */
     public void publish(String exchange, String routingKey, Message message) {
         String messageId = message.getMessageProperties().getMessageId();
-        CorrelationData correlation = new CorrelationData(messageId != null ? messageId : UUID.randomUUID().toString());
-        try {
-            rabbit.send(exchange, routingKey, message, correlation);
-            CorrelationData.Confirm confirm = correlation.getFuture().get(confirmTimeoutMillis, TimeUnit.MILLISECONDS);
-            ReturnedMessage returned = correlation.getReturned();
-            if (returned != null) {
-                throw new UnroutableException("unroutable: exchange '%s' routing key '%s': %s"
-                        .formatted(exchange, routingKey, returned.getReplyText()));
-            }
-            if (!confirm.isAck()) {
-                throw new PublishFailedException("broker refused message %s on '%s': %s"
-                        .formatted(messageId, routingKey, confirm.getReason()));
-            }
-            LOG.debug("Published {} to exchange '{}' routing key '{}'", messageId, exchange, routingKey);
-        } catch (AmqpException e) {
-            throw new PublishFailedException("broker unreachable: " + e.getMessage(), e);
-        } catch (TimeoutException e) {
-            throw new PublishFailedException("no confirm from the broker within " + confirmTimeoutMillis + " ms", e);
-        } catch (ExecutionException e) {
-            throw new PublishFailedException("publish failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PublishFailedException("interrupted while waiting for the broker's confirm", e);
+        Outcome outcome = publishAll(List.of(new Outgoing(exchange, routingKey, message))).get(0);
+        if (outcome.unroutable()) {
+            throw new UnroutableException(outcome.reason());
         }
+        if (!outcome.confirmed()) {
+            String reason = outcome.reason().startsWith(REFUSED)
+                    ? "broker refused message %s on '%s': %s".formatted(messageId, routingKey, outcome.reason().substring(REFUSED.length()))
+                    : outcome.reason();
+            throw new PublishFailedException(reason);
+        }
+        LOG.debug("Published {} to exchange '{}' routing key '{}'", messageId, exchange, routingKey);
     }
 }
