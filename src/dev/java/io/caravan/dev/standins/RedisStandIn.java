@@ -12,8 +12,37 @@ final class RedisStandIn {
     private RedisStandIn() {
     }
 
+    /** Attempts at starting the server: see {@link #textFileBusy}. */
+    private static final int ATTEMPTS = 3;
+
     static StandIn start(Path dataDir) throws IOException {
         Path dir = Files.createDirectories(dataDir.resolve("redis").toAbsolutePath());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startIn(dir);
+            } catch (IOException | RuntimeException e) {
+                if (attempt == ATTEMPTS || !textFileBusy(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * The library writes its redis-server binary to a new temporary file and runs it at once; if another thread of
+     * the JVM starts a process in between, that child inherits the file still open for writing and the exec fails
+     * with ETXTBSY ("Text file busy"). A second attempt (a new file) starts normally.
+     */
+    private static boolean textFileBusy(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (String.valueOf(cause.getMessage()).contains("Text file busy")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static StandIn startIn(Path dir) throws IOException {
         int port = Ports.free();
         RedisServer redis = RedisServer.builder()
                 .bind(Ports.LOOPBACK)
