@@ -80,6 +80,11 @@ public class ConsumerBatches extends DefaultListenerContainerFactory {
         byQueue.put(queueName, new Batching(queueName, batchSink, size, wait));
     }
 
+    /** Makes the consumer of {@code queueName} take one message at a time again (from its next start). */
+    void unregister(String queueName) {
+        byQueue.remove(queueName);
+    }
+
     /**
      * The template's step before the sink: {@code true} if this message goes to the per-message sink now, {@code false}
      * if it joined the batch being gathered on this thread (the batch sink stores it, the container acks it after).

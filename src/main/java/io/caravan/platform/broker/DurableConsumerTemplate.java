@@ -34,7 +34,9 @@ import org.springframework.stereotype.Component;
  * (classpath JSON Schema), {@code sink} (endpoint, usually {@code direct:<flow>.store}), {@code worker} (the
  * worker type this consumer belongs to: it starts when {@code caravan.workers} selects the type, see
  * {@link WorkerSelection}), {@code onDeadLetter} (an endpoint told about each message of this queue that was
- * dead-lettered, after it was parked; {@code none} by default). Each stored message counts in
+ * dead-lettered, after it was parked; {@code none} by default), {@code batchSink} (an endpoint that stores a
+ * {@code List<}{@link ConsumedMessage}{@code >} in one transaction; the consumer then takes its messages in batches of
+ * the queue's {@code batch-size}, see {@link ConsumerBatches}; {@code none} by default). Each stored message counts in
  * {@code caravan.messages.stored{queue}}.
  *
  * <p>The sink gets the parsed message as its body and, so that no flow reads the transport's headers, the
@@ -107,6 +109,8 @@ public class DurableConsumerTemplate extends RouteBuilder {
         Object batchSink = parameters.get("batchSink");
         if (batchSink != null && !"none".equals(batchSink) && queue.batchSize() > 1) {
             batches.register(queue.name(), String.valueOf(batchSink), queue.batchSize(), queue.batchWait());
+        } else {
+            batches.unregister(queue.name()); // a reloaded flow that no longer names a batch sink
         }
         String worker = String.valueOf(parameters.get("worker"));
         parameters.put("autoStartup", getCamelContext().resolvePropertyPlaceholders(
