@@ -2,7 +2,6 @@ package io.caravan.flows.campusassistant;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,17 +112,17 @@ public class CampusMessages {
 
     /** The {@code chat_message_logs} rows for a batch ({@code campus-assistant.store-chat-message-batch}), each as {@link #chatMessageLog} makes it. */
     public List<Map<String, Object>> chatMessageLogs(List<ConsumedMessage> batch) {
-        return rows(batch, this::chatMessageLog);
+        return ConsumedMessage.rows(batch, this::chatMessageLog);
     }
 
     /** The {@code class_preference_logs} rows for a batch ({@code campus-assistant.store-class-preferences-batch}), each as {@link #classPreferenceLog} makes it. */
     public List<Map<String, Object>> classPreferenceLogs(List<ConsumedMessage> batch) {
-        return rows(batch, this::classPreferenceLog);
+        return ConsumedMessage.rows(batch, this::classPreferenceLog);
     }
 
     /** The {@code notification_logs} rows for a batch ({@code campus-assistant.store-notification-batch}), each as {@link #notificationLog} makes it. */
     public List<Map<String, Object>> notificationLogs(List<ConsumedMessage> batch) {
-        return rows(batch, this::notificationLog);
+        return ConsumedMessage.rows(batch, this::notificationLog);
     }
 
     /** A seed client may send the student id as a number or as digits; the tables hold an integer. */
@@ -152,19 +151,6 @@ public class CampusMessages {
     }
 
     /** One row per message of a batch, made by the per-message sink's row builder from the message's id and time. */
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> rows(List<ConsumedMessage> batch, LogRow row) {
-        List<Map<String, Object>> rows = new ArrayList<>(batch.size());
-        for (ConsumedMessage message : batch) {
-            rows.add(row.of((Map<String, Object>) message.body(), message.id(), message.time()));
-        }
-        return rows;
-    }
-
-    @FunctionalInterface
-    private interface LogRow {
-        Map<String, Object> of(Map<String, Object> message, String messageId, Date messageTime);
-    }
 
     private static Map<String, Object> logRow(Map<String, Object> message, String amqpMessageId, Date amqpTimestamp, byte[] raw) {
         Map<String, Object> row = new LinkedHashMap<>();

@@ -2,7 +2,6 @@ package io.caravan.flows.chathistory;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -49,13 +48,8 @@ public class ChatInteractions {
     }
 
     /** The rows for a batch the consumer delivered, one per message, as {@link #forStorage(Map, String, Date)} builds them. */
-    @SuppressWarnings("unchecked")
     public List<Map<String, Object>> forStorage(List<ConsumedMessage> batch) {
-        List<Map<String, Object>> rows = new ArrayList<>(batch.size());
-        for (ConsumedMessage message : batch) {
-            rows.add(forStorage((Map<String, Object>) message.body(), message.id(), message.time()));
-        }
-        return rows;
+        return ConsumedMessage.rows(batch, this::forStorage);
     }
 
     /**

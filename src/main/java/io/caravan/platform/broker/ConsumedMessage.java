@@ -1,6 +1,9 @@
 package io.caravan.platform.broker;
 
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One message of a batch handed to a flow's batch sink ({@code durable-consumer}'s {@code batchSink}): the
@@ -22,5 +25,21 @@ public record ConsumedMessage(String id, Date time, Object body, String routingK
     /** A message whose routing key is not known (a sink that stores the routing key then cannot take it in a batch). */
     public ConsumedMessage(String id, Date time, Object body) {
         this(id, time, body, null);
+    }
+
+    /** How a flow's sink turns one message (its parsed body, id and time) into the row it stores. */
+    @FunctionalInterface
+    public interface RowBuilder {
+        Map<String, Object> row(Map<String, Object> body, String id, Date time);
+    }
+
+    /** The rows for a batch, one per message, each as the per-message sink builds it, so both store the same rows. */
+    @SuppressWarnings("unchecked")
+    public static List<Map<String, Object>> rows(List<ConsumedMessage> batch, RowBuilder builder) {
+        List<Map<String, Object>> rows = new ArrayList<>(batch.size());
+        for (ConsumedMessage message : batch) {
+            rows.add(builder.row((Map<String, Object>) message.body(), message.id(), message.time()));
+        }
+        return rows;
     }
 }
