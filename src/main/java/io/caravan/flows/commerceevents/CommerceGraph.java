@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.neo4j.driver.Driver;
-import org.neo4j.driver.EagerResult;
 import org.neo4j.driver.QueryConfig;
 import org.neo4j.driver.RoutingControl;
 import org.slf4j.Logger;
@@ -53,27 +52,10 @@ public class CommerceGraph {
             "CREATE CONSTRAINT caravan_product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.id IS UNIQUE",
             "CREATE CONSTRAINT caravan_event_id IF NOT EXISTS FOR (e:Event) REQUIRE e.id IS UNIQUE");
 
-    static final String RECORD = """
-            MERGE (e:Event {id: $event_id})
-              ON CREATE SET e.attempt = $attempt, e.type = $event_type, e.user_id = $user_id,
-                            e.product_id = $product_id, e.user_session = $user_session, e.at = $at,
-                            e.recorded_at = datetime()
-            WITH e WHERE e.attempt = $attempt
-            REMOVE e.attempt
-            MERGE (u:User {id: $user_id})
-            MERGE (p:Product {id: $product_id})
-            SET p.category = coalesce($category, p.category), p.price = coalesce($price, p.price)
-            MERGE (u)-[r:INTERACTED {type: $event_type}]->(p)
-              ON CREATE SET r.count = 0, r.first_seen = e.at, r.last_seen = e.at
-            SET r.count = r.count + 1,
-                r.first_seen = CASE WHEN e.at < r.first_seen THEN e.at ELSE r.first_seen END,
-                r.last_seen = CASE WHEN e.at > r.last_seen THEN e.at ELSE r.last_seen END
-            RETURN r.count AS count""";
-
     /**
-     * {@link #RECORD} for a list of events, in one statement and so one transaction: each row checks and
-     * records its event as RECORD does, with a token of its own, so the rows of one batch never take each
-     * other's event for their own.
+     * A list of events in one statement and so one transaction. Each row creates its event node with a token of its
+     * own ({@code attempt}) and goes on only if the node carries that token, i.e. if this row created it: an event
+     * recorded before, by another batch, or earlier in this one changes nothing.
      */
     static final String RECORD_ALL = """
             UNWIND $events AS ev
@@ -109,34 +91,12 @@ public class CommerceGraph {
      * Throws the driver's exception when Neo4j fails; nothing was written then.
      */
     public boolean record(CommerceEvent event) {
-        ensureSchema();
-        Map<String, Object> parameters = new HashMap<>();
-        parameters.put("event_id", event.eventId());
-        parameters.put("attempt", UUID.randomUUID().toString());
-        parameters.put("user_id", event.userId());
-        parameters.put("product_id", event.productId());
-        parameters.put("event_type", event.eventType());
-        parameters.put("user_session", event.userSession());
-        parameters.put("at", event.timestamp());
-        parameters.put("category", event.category());
-        parameters.put("price", event.price());
-        EagerResult result = driver.executableQuery(RECORD)
-                .withParameters(parameters)
-                .withConfig(QueryConfig.builder().withRouting(RoutingControl.WRITE).build())
-                .execute();
-        boolean recorded = !result.records().isEmpty();
-        if (recorded) {
-            LOG.debug("Neo4j: event {} recorded: user {} {} product {} (count {})", event.eventId(), event.userId(),
-                    event.eventType(), event.productId(), result.records().get(0).get("count").asLong());
-        } else {
-            LOG.debug("Neo4j: event {} was already recorded; nothing changed", event.eventId());
-        }
-        return recorded;
+        return recordAll(List.of(event)) > 0;
     }
 
     /**
-     * Records the events in one Cypher statement and one transaction, each as {@link #record} would: an event
-     * recorded before (or twice in the list) changes nothing. Returns how many were new. Throws the driver's
+     * Records the events in one Cypher statement and one transaction: an event recorded before (or twice in the
+     * list) changes nothing. Returns how many were new. Throws the driver's
      * exception when Neo4j fails; nothing was written then.
      */
     public long recordAll(List<CommerceEvent> events) {
